@@ -1,0 +1,60 @@
+/**
+ * Every error leadhook can raise, with a stable code. Codes are never reused; a removed code stays
+ * listed as a comment. HTTP answers carry `{ error: { code, message } }`; the CLI prints the code.
+ */
+export interface ErrorDefinition {
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
+function define(code: string, statusCode: number, message: string): ErrorDefinition {
+  return { code, statusCode, message };
+}
+
+export const Errors = {
+  LH_E_CONFIG_INVALID: define('LH_E_CONFIG_INVALID', 500, 'Invalid configuration: %s'),
+  LH_E_UNAUTHORIZED: define('LH_E_UNAUTHORIZED', 401, 'Missing or invalid admin token: send Authorization: Bearer <token>'),
+  LH_E_WEBHOOK_UNAUTHORIZED: define('LH_E_WEBHOOK_UNAUTHORIZED', 401, 'Webhook credentials rejected: %s'),
+  LH_E_SOURCE_NOT_FOUND: define('LH_E_SOURCE_NOT_FOUND', 404, 'No source with id %s'),
+  LH_E_LEAD_NOT_FOUND: define('LH_E_LEAD_NOT_FOUND', 404, 'No lead with id %s'),
+  LH_E_REQUEST_NOT_FOUND: define('LH_E_REQUEST_NOT_FOUND', 404, 'No stored request with id %s'),
+  LH_E_ROUTE_NOT_FOUND: define('LH_E_ROUTE_NOT_FOUND', 404, 'No route %s'),
+  LH_E_METHOD_NOT_ALLOWED: define('LH_E_METHOD_NOT_ALLOWED', 405, 'Method %s not allowed here'),
+  LH_E_VALIDATION: define('LH_E_VALIDATION', 400, '%s'),
+  LH_E_UNKNOWN_PROVIDER: define('LH_E_UNKNOWN_PROVIDER', 400, 'Unknown provider %s; known providers: %s'),
+  LH_E_INVALID_JSON: define('LH_E_INVALID_JSON', 400, 'Body is not valid JSON: %s'),
+  LH_E_INVALID_CURSOR: define('LH_E_INVALID_CURSOR', 400, 'The cursor is not one this API issued'),
+  LH_E_PAYLOAD_TOO_LARGE: define('LH_E_PAYLOAD_TOO_LARGE', 413, 'Body exceeds %s bytes'),
+  LH_E_HEADERS_TOO_LARGE: define('LH_E_HEADERS_TOO_LARGE', 431, 'Request headers too large'),
+  LH_E_UNSUPPORTED_MEDIA_TYPE: define('LH_E_UNSUPPORTED_MEDIA_TYPE', 415, 'Content type %s is not supported; send application/json'),
+  LH_E_STORE_UNAVAILABLE: define('LH_E_STORE_UNAVAILABLE', 503, 'Storage is unavailable; retry later'),
+  LH_E_NOT_REPROCESSABLE: define('LH_E_NOT_REPROCESSABLE', 409, '%s'),
+  LH_E_INTERNAL: define('LH_E_INTERNAL', 500, 'Internal error'),
+  LH_E_CLI_USAGE: define('LH_E_CLI_USAGE', 400, '%s'),
+  LH_E_SERVER_UNREACHABLE: define('LH_E_SERVER_UNREACHABLE', 503, 'Cannot reach leadhook at %s: %s'),
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof Errors;
+
+/** The one error class of the product. `statusCode` ≥ 500 messages are hidden from HTTP clients. */
+export class HubError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    const def = Errors[code];
+    let i = 0;
+    super(def.message.replace(/%[sd]/g, () => String(args[i++] ?? '')), { cause: options.cause });
+    this.name = 'HubError';
+    this.code = code;
+    this.statusCode = def.statusCode;
+    this.details = options.details;
+  }
+}
+
+/** Build a HubError: `hubError('LH_E_SOURCE_NOT_FOUND', id)`. */
+export function hubError(code: ErrorCode, ...args: (string | number)[]): HubError {
+  return new HubError(code, args);
+}

@@ -1,0 +1,225 @@
+/**
+ * Reads a webhook body as JSON the way providers.md §2.6 asks: strict JSON grammar, but
+ * - a duplicate object key is merged instead of silently dropping the first value (R3: Anarock's
+ *   2020 document repeats `extra_details`; `JSON.parse` would lose `cp_id`);
+ * - an integer beyond 2^53 is kept exactly, as a string (R4: ids must never be rounded).
+ * The common case (no duplicates, no big integers) costs one `JSON.parse` and two scans.
+ */
+export type JsonReadResult =
+  | { ok: true; value: unknown; warnings: string[] }
+  | { ok: false; message: string; position: number | null };
+
+const MAX_DEPTH = 512;
+const BIG_DIGIT_RUN = /\d{16,}/;
+const KEY_COLON = /"\s*:/g;
+
+/** Decode UTF-8 bytes (warning on invalid sequences) and read them as JSON. */
+export function readJsonBody(body: Buffer): JsonReadResult {
+  const source = body.toString('utf8');
+  const warnings: string[] = [];
+  if (source.includes('\ufffd') && !Buffer.from(source, 'utf8').equals(body)) warnings.push('invalid_utf8');
+  const result = readJson(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+  if (result.ok) result.warnings.unshift(...warnings);
+  return result;
+}
+
+/** Read JSON text; see the module comment for how it differs from `JSON.parse`. */
+export function readJson(source: string): JsonReadResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(source);
+  } catch {
+    return slowRead(source); // gives the error with its position
+  }
+  if (BIG_DIGIT_RUN.test(source) || (source.match(KEY_COLON)?.length ?? 0) !== countKeys(value)) {
+    return slowRead(source);
+  }
+  return { ok: true, value, warnings: [] };
+}
+
+function countKeys(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countKeys(v);
+    return n;
+  }
+  for (const v of Object.values(value)) n += 1 + countKeys(v);
+  return n;
+}
+
+class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+  }
+}
+
+function slowRead(source: string): JsonReadResult {
+  const reader = new Reader(source);
+  try {
+    reader.skipSpace();
+    if (reader.pos >= source.length) throw new JsonSyntaxError('empty body', 0);
+    const value = reader.value(0, '$');
+    reader.skipSpace();
+    if (reader.pos < source.length) reader.fail('unexpected data after the JSON value');
+    return { ok: true, value, warnings: reader.warnings };
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, position: err.position };
+    throw err;
+  }
+}
+
+class Reader {
+  pos = 0;
+  readonly warnings: string[] = [];
+  constructor(private readonly s: string) {}
+
+  fail(what: string): never {
+    const near = this.s.slice(this.pos, this.pos + 20);
+    throw new JsonSyntaxError(`${what} at position ${this.pos}${near ? ` near ${JSON.stringify(near)}` : ''}`, this.pos);
+  }
+
+  skipSpace(): void {
+    const s = this.s;
+    while (this.pos < s.length) {
+      const c = s.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+      this.pos++;
+    }
+  }
+
+  value(depth: number, path: string): unknown {
+    if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+    this.skipSpace();
+    const c = this.s[this.pos];
+    if (c === '{') return this.object(depth, path);
+    if (c === '[') return this.array(depth, path);
+    if (c === '"') return this.string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    if (this.s.startsWith('true', this.pos)) return (this.pos += 4), true;
+    if (this.s.startsWith('false', this.pos)) return (this.pos += 5), false;
+    if (this.s.startsWith('null', this.pos)) return (this.pos += 4), null;
+    return this.fail(c === undefined ? 'unexpected end of JSON' : 'unexpected character');
+  }
+
+  object(depth: number, path: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.pos++;
+    this.skipSpace();
+    if (this.s[this.pos] === '}') return this.pos++, out;
+    for (;;) {
+      this.skipSpace();
+      if (this.s[this.pos] !== '"') this.fail('expected a double-quoted key');
+      const key = this.string();
+      this.skipSpace();
+      if (this.s[this.pos] !== ':') this.fail(`expected ':' after key ${JSON.stringify(key)}`);
+      this.pos++;
+      const keyPath = `${path}.${key}`;
+      const v = this.value(depth + 1, keyPath);
+      if (Object.prototype.hasOwnProperty.call(out, key)) {
+        this.warnings.push(`duplicate_key:${keyPath.slice(2)}`);
+        out[key] = mergeDuplicate(out[key], v);
+      } else {
+        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      }
+      this.skipSpace();
+      const c = this.s[this.pos++];
+      if (c === '}') return out;
+      if (c !== ',') (this.pos--, this.fail("expected ',' or '}'"));
+    }
+  }
+
+  array(depth: number, path: string): unknown[] {
+    const out: unknown[] = [];
+    this.pos++;
+    this.skipSpace();
+    if (this.s[this.pos] === ']') return this.pos++, out;
+    for (;;) {
+      out.push(this.value(depth + 1, `${path}[${out.length}]`));
+      this.skipSpace();
+      const c = this.s[this.pos++];
+      if (c === ']') return out;
+      if (c !== ',') (this.pos--, this.fail("expected ',' or ']'"));
+    }
+  }
+
+  string(): string {
+    const start = ++this.pos;
+    const s = this.s;
+    let out = '';
+    let chunk = start;
+    for (;;) {
+      if (this.pos >= s.length) this.fail('unterminated string');
+      const c = s.charCodeAt(this.pos);
+      if (c === 0x22) {
+        out += s.slice(chunk, this.pos++);
+        return out;
+      }
+      if (c < 0x20) this.fail('control character in string');
+      if (c === 0x5c) {
+        out += s.slice(chunk, this.pos);
+        out += this.escape();
+        chunk = this.pos;
+        continue;
+      }
+      this.pos++;
+    }
+  }
+
+  escape(): string {
+    const e = this.s[this.pos + 1];
+    this.pos += 2;
+    switch (e) {
+      case '"': return '"';
+      case '\\': return '\\';
+      case '/': return '/';
+      case 'b': return '\b';
+      case 'f': return '\f';
+      case 'n': return '\n';
+      case 'r': return '\r';
+      case 't': return '\t';
+      case 'u': {
+        const hex = this.s.slice(this.pos, this.pos + 4);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
+        this.pos += 4;
+        return String.fromCharCode(parseInt(hex, 16));
+      }
+      default:
+        this.pos -= 2;
+        return this.fail('bad escape');
+    }
+  }
+
+  number(): number | string {
+    const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.s.slice(this.pos, this.pos + 400));
+    if (m === null) return this.fail('bad number');
+    this.pos += m[0].length;
+    const n = Number(m[0]);
+    // R4: an integer past 2^53 would be rounded; keep its exact digits.
+    if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(n)) return m[0];
+    return n;
+  }
+}
+
+function isEmpty(v: unknown): boolean {
+  if (v === null || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v as object).length === 0;
+}
+
+/** R3: objects merge key by key; otherwise the later value wins unless it is empty. */
+function mergeDuplicate(earlier: unknown, later: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(earlier) && isObj(later)) {
+    const out: Record<string, unknown> = { ...earlier };
+    for (const [k, v] of Object.entries(later)) {
+      const merged = Object.prototype.hasOwnProperty.call(out, k) ? mergeDuplicate(out[k], v) : v;
+      Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return isEmpty(later) && !isEmpty(earlier) ? earlier : later;
+}
