@@ -49,3 +49,28 @@ function regionOptions(hints: PhoneHints): { defaultCountry?: CountryCode; defau
   }
   return { defaultCountry: hints.defaultCountry.toUpperCase() as CountryCode };
 }
+
+/**
+ * Every E.164 number a typed search string can mean: itself when it carries a country code,
+ * else its reading in each of `regions` (a team receives leads from several countries).
+ */
+export function phoneSearchCandidates(typed: string, regions: readonly string[]): string[] {
+  const found = new Set<string>();
+  const cleaned = typed.trim().replace(/^00/, '+');
+  if (cleaned.startsWith('+')) {
+    const p = parsePhoneNumberFromString(cleaned);
+    if (p?.isPossible() === true) found.add(p.number);
+    return [...found];
+  }
+  for (const region of regions) {
+    const p = parsePhoneNumberFromString(cleaned, region.toUpperCase() as CountryCode);
+    if (p?.isPossible() === true) found.add(p.number);
+  }
+  // Digits that already include a country code, typed without the plus.
+  const p = parsePhoneNumberFromString(`+${cleaned.replace(/[^\d]/g, '')}`);
+  if (p?.isValid() === true) found.add(p.number);
+  return [...found];
+}
+
+/** True when libphonenumber knows the region (for a source's `defaultCountry`). */
+export { isSupportedCountry } from 'libphonenumber-js/max';

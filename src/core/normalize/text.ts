@@ -33,6 +33,9 @@ export function enumKey(value: string): string {
 export function omitKeys(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const skip = new Set(keys);
-  for (const [key, value] of Object.entries(record)) if (!skip.has(key)) out[key] = value;
+  for (const [key, value] of Object.entries(record)) {
+    // defineProperty: a provider key named `__proto__` stays a plain key (never a prototype).
+    if (!skip.has(key)) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }

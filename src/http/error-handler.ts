@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { HubError, type ErrorCode } from '../core/errors.js';
+
+/** Fastify's own error codes → ours, so every answer has the same `{ error: { code, message } }` shape. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'LH_E_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'LH_E_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'LH_E_VALIDATION',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'LH_E_VALIDATION',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'LH_E_VALIDATION',
+  FST_ERR_VALIDATION: 'LH_E_VALIDATION',
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** Map every thrown error to a status and a body; messages of 5xx errors are not shown to clients. */
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
+    const { status, body } = toErrorReply(error, bodyLimit);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.error.code, status }, body.error.message);
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: { code: 'LH_E_ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}
+
+export function toErrorReply(error: unknown, bodyLimit: number): { status: number; body: ErrorBody } {
+  if (error instanceof HubError) {
+    const message = error.statusCode >= 500 && error.code === 'LH_E_INTERNAL' ? 'Internal error' : error.message;
+    return { status: error.statusCode, body: { error: { code: error.code, message, ...(error.details ? { details: error.details } : {}) } } };
+  }
+  const fe = error as Partial<FastifyError>;
+  const mapped = fe.code !== undefined ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped === 'LH_E_PAYLOAD_TOO_LARGE') {
+    return { status: 413, body: { error: { code: mapped, message: `Body exceeds ${bodyLimit} bytes` } } };
+  }
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (mapped !== undefined) return { status, body: { error: { code: mapped, message: fe.message ?? mapped } } };
+  if (status < 500 && status >= 400) return { status, body: { error: { code: 'LH_E_VALIDATION', message: fe.message ?? 'Bad request' } } };
+  return { status: 500, body: { error: { code: 'LH_E_INTERNAL', message: 'Internal error' } } };
+}

@@ -1,0 +1,86 @@
+import { HubError, hubError } from '../core/errors.js';
+import { timeOrderedId } from '../core/ids.js';
+import type { ProviderId } from '../core/lead.js';
+import type { InboundRequest } from '../providers/adapter.js';
+import { getProvider } from '../providers/index.js';
+import type { ItemOutcome, Store } from '../storage/port.js';
+import { jobFromParse } from './prepare-items.js';
+import { redactHeaders } from './redact-headers.js';
+
+export interface WebhookIn {
+  sourceId: string;
+  headers: InboundRequest['headers'];
+  body: Buffer;
+  contentType: string | null;
+  receivedAt: Date;
+}
+
+export type WebhookOut =
+  | { statusCode: 200; body: { requestId: string; leads: LeadOutcomeOut[]; quarantined?: QuarantinedOut[] } }
+  | { statusCode: 400; body: { error: { code: 'LH_E_INVALID_JSON'; message: string }; requestId: string } };
+
+export interface LeadOutcomeOut {
+  id: string;
+  providerLeadId: string | null;
+  outcome: 'created' | 'updated' | 'duplicate' | 'stale';
+}
+
+export interface QuarantinedOut {
+  index: number;
+  providerLeadId: string | null;
+  reason: string;
+}
+
+export interface WebhookWarning {
+  sourceId: string;
+  provider: ProviderId;
+  reason: string;
+}
+
+/**
+ * Receive one provider webhook: find the source, verify the provider's way, read the items and store
+ * the request with its effects durably. Resolves only after the commit; throws HubError for
+ * 404 (source), 401 (credentials; nothing stored) and 503 (storage).
+ */
+export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailure?: (w: WebhookWarning) => void): Promise<WebhookOut> {
+  const source = await store.getSource(input.sourceId);
+  if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', input.sourceId);
+  const adapter = getProvider(source.provider);
+  const req: InboundRequest = { headers: input.headers, body: input.body, receivedAt: input.receivedAt };
+  const auth = adapter.authenticate(req, source.secret);
+  if (!auth.ok) {
+    onAuthFailure?.({ sourceId: source.id, provider: source.provider, reason: `${auth.reason}: ${auth.detail}` });
+    throw new HubError('LH_E_WEBHOOK_UNAUTHORIZED', [auth.detail], { details: { reason: auth.reason } });
+  }
+  const ctx = { defaultCountry: source.defaultCountry ?? adapter.homeCountry, receivedAt: input.receivedAt };
+  const job = jobFromParse(adapter, adapter.parse(req, auth.payload), ctx);
+  const requestId = timeOrderedId('req', input.receivedAt.getTime());
+  const result = await store.ingest({
+    ...job,
+    request: {
+      id: requestId,
+      sourceId: source.id,
+      provider: source.provider,
+      receivedAt: input.receivedAt.toISOString(),
+      contentType: input.contentType,
+      headers: redactHeaders(input.headers),
+      body: input.body,
+      authPayload: auth.payload,
+    },
+  });
+  if (job.kind === 'unparseable') {
+    return { statusCode: 400, body: { error: { code: 'LH_E_INVALID_JSON', message: `Body is not valid JSON: ${job.reason}` }, requestId } };
+  }
+  return { statusCode: 200, body: webhookBody(requestId, result.items) };
+}
+
+/** The 200 answer: the leads touched, and the items kept aside with their reasons. */
+export function webhookBody(requestId: string, items: readonly ItemOutcome[]): Extract<WebhookOut, { statusCode: 200 }>['body'] {
+  const leads: LeadOutcomeOut[] = [];
+  const quarantined: QuarantinedOut[] = [];
+  for (const item of items) {
+    if (item.outcome === 'quarantined') quarantined.push({ index: item.index, providerLeadId: item.providerLeadId, reason: item.reason ?? 'quarantined' });
+    else if (item.leadId !== null) leads.push({ id: item.leadId, providerLeadId: item.providerLeadId, outcome: item.outcome });
+  }
+  return quarantined.length > 0 ? { requestId, leads, quarantined } : { requestId, leads };
+}

@@ -1,0 +1,19 @@
+import type { AuthResult, InboundRequest } from '../adapter.js';
+import { headerValue, secretsEqual, stripBearer } from '../shared/credentials.js';
+
+/**
+ * Praetorian sends the secret the customer gave it as the whole `Authorization` value, with no
+ * scheme (seed 004 L10–L14); a `Bearer ` prefix is accepted too.
+ */
+export function authenticate(req: InboundRequest, secret: string): AuthResult {
+  const presented = headerValue(req, 'authorization');
+  if (presented === null) {
+    return { ok: false, reason: 'missing_credentials', detail: 'The request has no Authorization header.' };
+  }
+  // Both forms are compared, in constant time, so a secret that itself starts with "Bearer " still works.
+  const isMatch = secretsEqual(presented, secret) || secretsEqual(stripBearer(presented), secret);
+  if (!isMatch) {
+    return { ok: false, reason: 'bad_credentials', detail: "The Authorization header does not match the source's secret." };
+  }
+  return { ok: true };
+}

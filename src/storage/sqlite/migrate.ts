@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../migrations/sqlite');
+
+/**
+ * Apply the numbered migrations (`migrations/sqlite/NNNN_name.sql`) the database has not seen,
+ * each in its own transaction; `PRAGMA user_version` records the last one applied.
+ * @returns the numbers of the migrations applied now.
+ */
+export function migrateSqlite(db: Database.Database): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const applied: number[] = [];
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
+  for (const file of files) {
+    const version = Number(file.slice(0, 4));
+    if (version <= current) continue;
+    const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    })();
+    applied.push(version);
+  }
+  return applied;
+}

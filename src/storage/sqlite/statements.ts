@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+
+/** Every prepared statement the SQLite store uses, prepared once per connection. */
+export function prepareStatements(db: Database.Database) {
+  return {
+    insertSource: db.prepare(
+      `INSERT INTO sources (id, provider, name, secret, default_country, created_at, updated_at)
+       VALUES (@id, @provider, @name, @secret, @defaultCountry, @createdAt, @createdAt)`,
+    ),
+    selectSource: db.prepare('SELECT * FROM sources WHERE id = ?'),
+    selectSources: db.prepare('SELECT * FROM sources WHERE deleted_at IS NULL ORDER BY created_at, id'),
+    updateSource: db.prepare(
+      `UPDATE sources SET name = @name, secret = @secret, default_country = @defaultCountry, updated_at = @now
+       WHERE id = @id AND deleted_at IS NULL`,
+    ),
+    deleteSource: db.prepare('UPDATE sources SET deleted_at = @now, updated_at = @now WHERE id = @id AND deleted_at IS NULL'),
+
+    insertRequest: db.prepare(
+      `INSERT INTO requests (id, source_id, provider, received_at, status, reason, http_status, content_type,
+                             headers, body, body_sha256, auth_payload, items)
+       VALUES (@id, @sourceId, @provider, @receivedAt, @status, @reason, @httpStatus, @contentType,
+               @headers, @body, @bodySha256, @authPayload, @items)`,
+    ),
+    updateRequestOutcome: db.prepare(
+      'UPDATE requests SET status = @status, reason = @reason, items = @items, reprocessed_at = @now WHERE id = @id',
+    ),
+    selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
+
+    selectLeadEvent: db.prepare('SELECT lead_id FROM lead_events WHERE source_id = ? AND idempotency_key = ?'),
+    insertLeadEvent: db.prepare(
+      `INSERT INTO lead_events (source_id, idempotency_key, lead_id, request_id, outcome)
+       VALUES (?, ?, ?, ?, ?)`,
+    ),
+    selectLeadByProviderId: db.prepare(
+      'SELECT id, ordering_ts, doc FROM leads WHERE source_id = ? AND provider_lead_id = ?',
+    ),
+    insertLead: db.prepare(
+      `INSERT INTO leads (id, source_id, provider, provider_lead_id, stage, phone, email, search_text,
+                          last_event_at, ordering_ts, version, doc)
+       VALUES (@id, @sourceId, @provider, @providerLeadId, @stage, @phone, @email, @searchText,
+               @lastEventAt, @orderingTs, @version, @doc)`,
+    ),
+    updateLead: db.prepare(
+      `UPDATE leads SET stage = @stage, phone = @phone, email = @email, search_text = @searchText,
+              last_event_at = @lastEventAt, ordering_ts = @orderingTs, version = @version, doc = @doc
+       WHERE id = @id`,
+    ),
+    selectLead: db.prepare('SELECT doc FROM leads WHERE id = ?'),
+    insertTimeline: db.prepare(
+      `INSERT INTO timeline (id, lead_id, dedupe_key, kind, occurred_at, recorded_at, summary, data, request_id)
+       VALUES (@id, @leadId, @dedupeKey, @kind, @occurredAt, @recordedAt, @summary, @data, @requestId)
+       ON CONFLICT (lead_id, dedupe_key) DO NOTHING`,
+    ),
+    selectTimeline: db.prepare(
+      `SELECT * FROM timeline WHERE lead_id = ?
+       ORDER BY COALESCE(occurred_at, recorded_at), recorded_at, id`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  server: RunningServer;
+  /** Call the admin API with the token; returns status and parsed JSON (or null). */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  /** POST raw bytes (or a JSON value) to a webhook URL path. */
+  hook(path: string, body: string | Buffer | unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  /** Stop the server; `keepData` leaves the data directory for a restart. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** Start leadhook on a real loopback port with a fresh SQLite file in a temp directory. */
+export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-test-'));
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', ...overrides });
+  const server = await startServer(config, { logger: false });
+  const request = async (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) => {
+    const res = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text === '' ? null : JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json: json as any };
+  };
+  return {
+    url: server.url,
+    dataDir: dir,
+    server,
+    api: (method, path, body, headers = {}) =>
+      request(method, path, body === undefined ? undefined : JSON.stringify(body), {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      }),
+    hook: (path, body, headers = {}) => {
+      const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      return request('POST', path, raw, { 'content-type': 'application/json', ...headers });
+    },
+    close: async (options = {}) => {
+      await server.close();
+      if (options.keepData !== true) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Register a source through the API and return its DTO (with the secret). */
+export async function createSource(t: TestServer, provider: string, extra: Record<string, unknown> = {}): Promise<any> {
+  const res = await t.api('POST', '/api/sources', { provider, name: `${provider} test`, ...extra });
+  if (res.status !== 201) throw new Error(`createSource failed: ${res.status} ${JSON.stringify(res.json)}`);
+  return res.json;
+}
