@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store } from '../storage/port.js';
 import { requireAdminToken } from './admin-auth.js';
@@ -29,7 +29,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimit,
     serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    disableRequestLogging: true,
+    // One line per request at webhook rates costs more than it tells; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   registerErrorHandler(app, deps.config.bodyLimit);

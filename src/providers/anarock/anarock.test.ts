@@ -423,3 +423,15 @@ describe('anarock bad input', () => {
     );
   });
 });
+
+describe('anarock status lookups', () => {
+  it('maps a status named like an Object.prototype member to unknown', async () => {
+    const { anarock } = await import('./index.js');
+    for (const status of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const r = anarock.normalize({ lead_id: 5, lead_status: status, dispositions: [{ id: 1, disposition_type: status }] }, { defaultCountry: 'IN', receivedAt: new Date() });
+      assert.ok(r.ok);
+      assert.equal(r.patch.fields.stage, 'unknown', status);
+      assert.equal(r.patch.fields.providerStatus, status);
+    }
+  });
+});

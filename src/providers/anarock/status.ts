@@ -30,7 +30,7 @@ const LEAD_STATUS_STAGE: Readonly<Record<string, Stage>> = {
 export function stageOf(leadStatus: unknown): Stage {
   const raw = text(leadStatus);
   if (raw === null) return 'unknown';
-  return LEAD_STATUS_STAGE[enumKey(raw)] ?? 'unknown';
+  return lookup(LEAD_STATUS_STAGE, enumKey(raw)) ?? 'unknown';
 }
 
 // providers.md §4.5 "Anarock disposition_type"; the 2020 doc lists follow_up but its example says followup.
@@ -50,7 +50,7 @@ const DISPOSITION_KIND: Readonly<Record<string, string>> = {
 export function dispositionKindOf(value: unknown): string | null {
   const raw = text(value);
   if (raw === null) return null;
-  return DISPOSITION_KIND[enumKey(raw)] ?? raw;
+  return lookup(DISPOSITION_KIND, enumKey(raw)) ?? raw;
 }
 
 const EVENT_KIND: Readonly<Record<string, string>> = {
@@ -65,7 +65,7 @@ const EVENT_KIND: Readonly<Record<string, string>> = {
 export function eventKindOf(value: unknown): string | null {
   const raw = text(value);
   if (raw === null) return null;
-  return EVENT_KIND[enumKey(raw)] ?? raw;
+  return lookup(EVENT_KIND, enumKey(raw)) ?? raw;
 }
 
 /** providers.md §4.3 `AppointmentStatus`. */
@@ -82,5 +82,10 @@ const EVENT_STATUS: Readonly<Record<string, AppointmentStatus>> = {
 export function eventStatusOf(value: unknown): AppointmentStatus {
   const raw = text(value);
   if (raw === null) return 'unknown';
-  return EVENT_STATUS[enumKey(raw)] ?? 'unknown';
+  return lookup(EVENT_STATUS, enumKey(raw)) ?? 'unknown';
+}
+
+/** Own-key lookup: a provider value like `constructor` must not reach Object.prototype. */
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

@@ -22,7 +22,15 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
   const email = normalizeEmail(fields.get('SenderEmail'));
   const phone = normalizePhone(fields.get('SenderPhone'), { defaultCountry: ctx.defaultCountry });
   const created = toIsoTime(fields.get('CreatedDate'));
-  const person: Person = { fullName: name, firstName, lastName, email: email.value, emailRaw: email.raw, phone: phone.e164, phoneRaw: phone.raw };
+  const person: Person = {
+    fullName: name,
+    firstName,
+    lastName,
+    email: email.value,
+    emailRaw: email.raw,
+    phone: phone.e164,
+    phoneRaw: phone.raw,
+  };
 
   fields.take('LeadReference');
   for (const key of ['SenderName', 'SenderEmail', 'SenderPhone', 'Message', 'Source']) {
@@ -56,7 +64,9 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
 
 function missingReference(fields: CaseInsensitiveFields, reference: unknown): string {
   // The listing webhook shares the `token` auth and may reach the same URL (providers.md §1.3).
-  if (fields.get('ListingPublicId') !== undefined) return 'LeadReference is missing: this looks like a CasaYes listing event, not a lead';
+  if (fields.get('ListingPublicId') !== undefined) {
+    return 'LeadReference is missing: this looks like a CasaYes listing event, not a lead';
+  }
   if (reference === undefined || reference === null || typeof reference === 'string') return 'LeadReference is missing';
   return 'LeadReference is not a string';
 }

@@ -24,7 +24,8 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   if (header === null) return fail('missing_credentials', 'The request has no Authorization header carrying the LeadPro JWT.');
   const segments = stripBearer(header).split('.');
   const [head, body, signature] = segments;
-  if (segments.length !== 3 || head === undefined || body === undefined || signature === undefined || !segments.every((s) => SEGMENT.test(s))) {
+  const isCompact = segments.length === 3 && segments.every((segment) => SEGMENT.test(segment));
+  if (!isCompact || head === undefined || body === undefined || signature === undefined) {
     return fail('malformed_token', 'The Authorization header is not a compact JWT (three base64url segments).');
   }
 
@@ -35,7 +36,9 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   } catch {
     return fail('malformed_token', 'The JWT header is not base64url-encoded JSON.');
   }
-  if (alg !== 'HS256') return fail('unsupported_algorithm', 'The JWT is not signed with HS256, the only algorithm LeadPro uses and leadhook accepts.');
+  if (alg !== 'HS256') {
+    return fail('unsupported_algorithm', 'The JWT is not signed with HS256, the only algorithm LeadPro uses and leadhook accepts.');
+  }
   // RFC 7515 §4.1.11: a recipient must reject critical extensions it does not understand (jose does too).
   if (crit !== undefined) return fail('malformed_token', 'The JWT header lists critical extensions leadhook does not support.');
   // An empty HMAC key is a key anyone can sign with.

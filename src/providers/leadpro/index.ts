@@ -16,7 +16,8 @@ export const leadpro: ProviderAdapter = {
     steps: [
       'In the LeadPro dashboard open Developers (webhooks).',
       'Set the webhook URL to the URL leadhook printed.',
-      'Set the webhook signing secret to the secret leadhook printed, or create the leadhook source with the signing secret LeadPro shows there.',
+      'Set the webhook signing secret to the secret leadhook printed,' +
+        ' or create the leadhook source with the signing secret LeadPro shows there.',
     ],
   },
 };
