@@ -80,3 +80,49 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (problems.length > 0) throw new HubError('LH_E_CONFIG_INVALID', [problems.join('; ')]);
   return Object.freeze(config);
 }
+
+/** What the CLI needs to reach a running leadhook (`leadhook sources …`, `leads …`, `requests …`). */
+export interface ClientConfig {
+  /** Base URL of the server, no trailing slash: `--url`, else `LEADHOOK_URL`, else `http://127.0.0.1:${PORT}`. */
+  url: string;
+  /** Admin token: `--token`, else `LEADHOOK_ADMIN_TOKEN`; null = read the token file in `dataDir`. */
+  adminToken: string | null;
+  /** The server's data directory (`LEADHOOK_DATA_DIR`), where a generated admin token is kept. */
+  dataDir: string;
+}
+
+/** Variables only the CLI reads; `leadhook --help` prints them after SETTINGS. */
+export const CLIENT_SETTINGS: Record<'url', Setting> = {
+  url: { env: 'LEADHOOK_URL', default: 'http://127.0.0.1:$PORT', help: 'server the CLI commands talk to' },
+};
+
+/**
+ * Resolve the CLI's connection settings with pg-boss precedence: flag > env > file (the token file
+ * is read by the caller, from `dataDir`). Throws LH_E_CONFIG_INVALID for a URL that is not http(s).
+ *
+ * @example loadClientConfig(process.env, { url: 'http://127.0.0.1:9000' }) // { url: 'http://127.0.0.1:9000', adminToken: null, dataDir: '/srv/data' }
+ */
+export function loadClientConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  flags: { url?: string | undefined; token?: string | undefined } = {},
+): Readonly<ClientConfig> {
+  const value = (name: string): string | null => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? null : v;
+  };
+  const flagUrl = flags.url?.trim() || null;
+  const envUrl = value(CLIENT_SETTINGS.url.env);
+  let url: string;
+  let from: string;
+  if (flagUrl !== null) [url, from] = [flagUrl, '--url'];
+  else if (envUrl !== null) [url, from] = [envUrl, CLIENT_SETTINGS.url.env];
+  else [url, from] = [`http://127.0.0.1:${value(SETTINGS.port.env) ?? SETTINGS.port.default}`, SETTINGS.port.env];
+  if (!/^https?:\/\/[^\s/]+/i.test(url) || !URL.canParse(url)) {
+    throw new HubError('LH_E_CONFIG_INVALID', [`${from} gives ${JSON.stringify(url)}, which is not an http(s) URL`]);
+  }
+  return Object.freeze({
+    url: url.replace(/\/+$/, ''),
+    adminToken: flags.token?.trim() || value(SETTINGS.adminToken.env),
+    dataDir: resolve(value(SETTINGS.dataDir.env) ?? SETTINGS.dataDir.default),
+  });
+}

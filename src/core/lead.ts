@@ -129,6 +129,11 @@ export interface LeadPatch {
   providerEventType: string | null;
   /** Newest provider timestamp the item carries (ISO UTC); null = order by receipt time. */
   occurredAt: string | null;
+  /**
+   * The provider says this item describes the lead's creation (LeadPro `lead.created`). For a lead
+   * already known it can only be older than what is stored, so it is applied as stale.
+   */
+  isCreation?: boolean;
   fields: LeadFields;
   /** Provider-described history (notes, calls, appointments, dispositions…). */
   timeline: TimelineItem[];

@@ -28,14 +28,15 @@ export interface MergeResult {
  *
  * - The first sighting creates the lead, whatever the provider called the event (providers.md §4.6).
  * - An item older than what the lead already holds is `stale`: it never rolls the lead back, but
- *   the history it carries (notes, calls…) still reaches the timeline.
+ *   the history it carries (notes, calls…) still reaches the timeline. A creation event for a known
+ *   lead is older by definition (LeadPro may send `lead.updated` before `lead.created`).
  * - A newer item updates: non-null values replace, null keeps (providers send partial snapshots and
  *   cannot tell "cleared" from "not sent", providers.md §2.3 #27). A status-less snapshot keeps the stage.
  */
 export function mergeLead(existing: { lead: Lead; orderingTs: string } | null, patch: LeadPatch, ctx: MergeContext): MergeResult {
   const orderingTs = patch.occurredAt ?? ctx.receivedAt;
   if (existing === null) return create(patch, ctx, orderingTs);
-  if (orderingTs < existing.orderingTs) {
+  if (orderingTs < existing.orderingTs || patch.isCreation === true) {
     return { outcome: 'stale', lead: existing.lead, orderingTs: existing.orderingTs, changes: {}, timeline: patch.timeline };
   }
   const old = existing.lead;

@@ -41,6 +41,7 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
       providerEventType: text(event),
       // Only the JWT's iat, when LeadPro sets one, dates an event (providers.md §2.3 #28).
       occurredAt: typeof item.iat === 'number' ? toIsoTime(item.iat) : null,
+      isCreation: text(event) === 'lead.created',
       fields: {
         stage: status.stage,
         providerStatus: status.providerStatus,

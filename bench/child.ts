@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** A bench server running in its own process, with the JSON line it printed when ready. */
+export interface Child<T> {
+  name: string;
+  info: T;
+  process: ChildProcess;
+  /** Resolves with the exit code (or signal) once the process is gone. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** Send `signal` and wait for the exit (SIGKILL after `graceMs` if it lingers). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | NodeJS.Signals>;
+}
+
+const alive = new Set<ChildProcess>();
+
+/** Kill every child still running; used on errors, signals and exit so no server outlives the run. */
+export function killAllChildren(): void {
+  for (const child of alive) child.kill('SIGKILL');
+  alive.clear();
+}
+
+/**
+ * Start `node [nodeFlags] --import tsx <file>` and wait for its first stdout line that is a JSON
+ * object. Rejects (and kills it) if it exits or stays silent for `timeoutMs`.
+ */
+export function startChild<T>(name: string, file: string, options: { nodeFlags?: string[]; timeoutMs?: number } = {}): Promise<Child<T>> {
+  const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', file], {
+    // stdin stays open as a lifeline: the child stops when it closes (the parent died).
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  alive.add(proc);
+  let stderr = '';
+  proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      alive.delete(proc);
+      resolve(signal ?? code ?? 0);
+    });
+  });
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<number | NodeJS.Signals> => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    }
+    return exited;
+  };
+
+  return new Promise<Child<T>>((resolve, reject) => {
+    let isReady = false;
+    const fail = (why: string): void => {
+      if (isReady) return;
+      clearTimeout(timer);
+      proc.kill('SIGKILL');
+      reject(new Error(`${name} did not start: ${why}${stderr === '' ? '' : `\n--- ${name} stderr ---\n${stderr.trimEnd()}`}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line within ${options.timeoutMs ?? 20000} ms`), options.timeoutMs ?? 20000);
+    proc.once('error', (error) => fail(error.message));
+    void exited.then((how) => fail(`exited (${how}) before printing its URL`));
+    const lines = createInterface({ input: proc.stdout! });
+    lines.on('line', (line) => {
+      let info: unknown;
+      try {
+        info = JSON.parse(line);
+      } catch {
+        return; // not the ready line
+      }
+      if (typeof info !== 'object' || info === null) return;
+      isReady = true;
+      clearTimeout(timer);
+      lines.removeAllListeners('line'); // readline keeps draining whatever else it prints
+      resolve({ name, info: info as T, process: proc, exited, stop });
+    });
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Bench child: leadhook as `leadhook serve` runs it (real SQLite file, WAL, synchronous=FULL), on a
+ * loopback port chosen by the OS. Prints one JSON line, `{ url, dataDir, adminToken, sqlite }`, then
+ * serves until SIGTERM (graceful close, so `--cpu-prof` can write its profile), SIGKILL, or until
+ * the parent goes away (its end of stdin closes).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/server.js';
+import { SqliteStore } from '../src/storage/sqlite/store.js';
+
+/** Fixed admin token of the bench server (loopback only, throwaway data directory). */
+const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadhook-bench-'));
+  // The environment is read too, so LEADHOOK_COMMIT_BATCH_MAX=1 shows the cost without group commit.
+  const config = loadConfig(process.env, { host: '127.0.0.1', port: 0, dataDir, adminToken: BENCH_ADMIN_TOKEN, logLevel: 'silent' });
+  const server = await startServer(config, { logger: false });
+  const store = server.store;
+  const sqlite =
+    store instanceof SqliteStore
+      ? {
+          journalMode: String(store.db.pragma('journal_mode', { simple: true })),
+          synchronous: SYNCHRONOUS[Number(store.db.pragma('synchronous', { simple: true }))] ?? 'unknown',
+          commitBatchMax: config.commitBatchMax,
+          sqliteVersion: String(store.db.prepare('select sqlite_version()').pluck().get()),
+        }
+      : null;
+  process.stdout.write(`${JSON.stringify({ url: server.url, dataDir, adminToken: BENCH_ADMIN_TOKEN, sqlite })}\n`);
+
+  let isStopping = false;
+  const stop = (): void => {
+    if (isStopping) return;
+    isStopping = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`leadhook bench server: close failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop).resume();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`leadhook bench server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

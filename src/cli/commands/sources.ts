@@ -1,0 +1,123 @@
+import { PROVIDER_IDS } from '../../core/lead.js';
+import { stringFlag } from '../args.js';
+import { seg, type CommandContext, type CommandGroup } from '../command.js';
+import { fields, json, steps, table, time } from '../format.js';
+
+/** The source DTO of `/api/sources` (src/http/routes/sources.ts `sourceOut`). */
+interface SourceOut {
+  id: string;
+  provider: string;
+  name: string;
+  webhookPath: string;
+  webhookUrl: string | null;
+  secret?: string;
+  authMethod: string;
+  defaultCountry: string | null;
+  effectiveCountry: string;
+  setup: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** How each auth method uses the source's secret, in one line. */
+const AUTH_TEXT: Record<string, string> = {
+  url_secret: 'the webhook URL itself is the credential (the provider sends no header; the secret is not used)',
+  authorization_header: 'header "Authorization: <secret>" (raw, or "Bearer <secret>")',
+  token_header: 'header "token: <secret>"',
+  jwt_hs256: 'header "Authorization" carries an HS256 JWT signed with the secret; its claims are the lead',
+};
+
+/** The URL to give the provider: the server's public URL when it knows one, else the one the CLI uses. */
+function webhookUrl(ctx: CommandContext, s: SourceOut): string {
+  return s.webhookUrl ?? `${ctx.api.url}${s.webhookPath}`;
+}
+
+function describe(ctx: CommandContext, s: SourceOut): string {
+  let text = fields([
+    ['Webhook URL', webhookUrl(ctx, s)],
+    ['Secret', s.secret === undefined ? undefined : `${s.secret}   (shown once)`],
+    ['Auth', AUTH_TEXT[s.authMethod] ?? s.authMethod],
+    ['Country', `${s.effectiveCountry} (phone numbers without a country code are read as ${s.effectiveCountry})`],
+  ]);
+  if (s.webhookUrl === null) text += `\nThe URL uses the address this CLI reached; set LEADHOOK_PUBLIC_URL on the server to print the address providers use.\n`;
+  return `${text}\nSet up ${s.provider}:\n${steps(s.setup)}`;
+}
+
+async function add(ctx: CommandContext): Promise<void> {
+  const [provider] = ctx.args;
+  const name = stringFlag(ctx.values, 'name');
+  const secret = stringFlag(ctx.values, 'secret');
+  const country = stringFlag(ctx.values, 'default-country');
+  const s = (await ctx.api.request('POST', '/api/sources', {
+    provider,
+    name,
+    ...(secret === undefined ? {} : { secret }),
+    ...(country === undefined ? {} : { defaultCountry: country }),
+  })) as SourceOut;
+  if (ctx.isJson) return ctx.out(json(s));
+  ctx.out(`Created source ${s.id} (${s.provider}, ${JSON.stringify(s.name)}).\n\n${describe(ctx, s)}`);
+}
+
+async function list(ctx: CommandContext): Promise<void> {
+  const page = (await ctx.api.request('GET', '/api/sources')) as { items: SourceOut[] };
+  if (ctx.isJson) return ctx.out(json(page));
+  if (page.items.length === 0) return ctx.out('No sources. Add one with: leadhook sources add <provider> --name <name>\n');
+  ctx.out(table(['id', 'provider', 'name', 'country', 'created', 'webhook url'], page.items.map((s) => [s.id, s.provider, s.name, s.effectiveCountry, time(s.createdAt), webhookUrl(ctx, s)])));
+}
+
+async function show(ctx: CommandContext): Promise<void> {
+  const s = (await ctx.api.request('GET', `/api/sources/${seg(ctx.args[0] ?? '')}`)) as SourceOut;
+  if (ctx.isJson) return ctx.out(json(s));
+  const head = fields([
+    ['Source', s.id],
+    ['Provider', s.provider],
+    ['Name', s.name],
+    ['Created', time(s.createdAt)],
+    ['Updated', time(s.updatedAt)],
+  ]);
+  ctx.out(`${head}${describe(ctx, s)}`);
+}
+
+async function remove(ctx: CommandContext): Promise<void> {
+  const id = ctx.args[0] ?? '';
+  await ctx.api.request('DELETE', `/api/sources/${seg(id)}`);
+  // DELETE answers 204 with no body; --json still prints something a script can read.
+  ctx.out(ctx.isJson ? json({ deleted: id }) : `Deleted source ${id}: its webhook URL now answers 404. Its leads and requests are kept.\n`);
+}
+
+async function rotateSecret(ctx: CommandContext): Promise<void> {
+  const s = (await ctx.api.request('PATCH', `/api/sources/${seg(ctx.args[0] ?? '')}`, { rotateSecret: true })) as SourceOut;
+  if (ctx.isJson) return ctx.out(json(s));
+  ctx.out(`New secret for ${s.id}; the old one stops working now.\n\n${describe(ctx, s)}`);
+}
+
+/** `leadhook sources …`: register provider accounts and get the URL and secret to paste. */
+export const sources: CommandGroup = {
+  name: 'sources',
+  summary: 'register provider accounts (webhook URL + secret)',
+  commands: {
+    add: {
+      usage: 'sources add <provider> --name <name> [--secret <s>] [--default-country <CC>]',
+      summary: 'register a source; prints its webhook URL, its secret (once) and the setup steps',
+      args: ['provider'],
+      requiredFlags: ['name'],
+      options: { name: { type: 'string' }, secret: { type: 'string' }, 'default-country': { type: 'string' } },
+      details: [
+        `<provider> is one of: ${PROVIDER_IDS.join(', ')}`,
+        '--secret      use this secret instead of a generated one (CasaYes supplies its token; LeadPro may supply its signing secret)',
+        '--default-country  ISO 3166 code for phone numbers without a country code (default: the provider\'s country)',
+      ],
+      run: add,
+    },
+    list: { usage: 'sources list', summary: 'list sources', args: [], options: {}, run: list },
+    show: { usage: 'sources show <id>', summary: 'show a source and its setup steps (not its secret)', args: ['id'], options: {}, run: show },
+    rm: { usage: 'sources rm <id>', summary: 'delete a source (its URL stops accepting; its leads stay)', args: ['id'], options: {}, run: remove },
+    'rotate-secret': {
+      usage: 'sources rotate-secret <id>',
+      summary: 'replace the secret with a new generated one and print it',
+      args: ['id'],
+      options: {},
+      run: rotateSecret,
+    },
+  },
+};

@@ -1,0 +1,55 @@
+/** Longest cell before it is cut with an ellipsis (ids are never cut: they are shorter). */
+const MAX_CELL = 48;
+
+type Cell = string | number | boolean | null | undefined;
+
+/** Text of one cell: null and undefined show as `-`. */
+export function cell(value: Cell): string {
+  if (value === null || value === undefined || value === '') return '-';
+  const text = String(value).replace(/\s+/g, ' ');
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
+}
+
+/**
+ * A left-aligned text table with an upper-case header row.
+ *
+ * @example table(['id', 'name'], [['src_1', 'Anarock Mumbai']]) // 'ID     NAME\nsrc_1  Anarock Mumbai\n'
+ */
+export function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(cell))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/**
+ * Aligned `label: value` lines; rows whose value is undefined are left out.
+ *
+ * @example fields([['Stage', 'won'], ['Phone', null]]) // 'Stage:  won\nPhone:  -\n'
+ */
+export function fields(rows: readonly (readonly [string, Cell | undefined])[]): string {
+  const shown = rows.filter(([, v]) => v !== undefined);
+  const width = Math.max(...shown.map(([k]) => k.length)) + 1;
+  return shown.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v === null || v === '' ? '-' : String(v)}`).join('\n') + '\n';
+}
+
+/** ISO time without milliseconds, in UTC: `2019-05-17 08:08:20Z`. */
+export function time(iso: string | null | undefined): string | null {
+  if (iso === null || iso === undefined) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Numbered steps, indented. */
+export function steps(lines: readonly string[]): string {
+  return lines.map((s, i) => `  ${i + 1}. ${s}`).join('\n') + '\n';
+}
+
+/** The raw API answer for `--json`. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** The hint printed under a page that has more results. */
+export function moreHint(nextCursor: string | null | undefined, command: string): string {
+  return typeof nextCursor === 'string' ? `\nMore results: ${command} --cursor ${nextCursor}\n` : '';
+}
