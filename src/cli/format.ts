@@ -1,13 +1,13 @@
-/** Longest cell before it is cut with an ellipsis (ids are never cut: they are shorter). */
+/** Longest cell before it is cut with an ellipsis (ids are shorter, so never cut). */
 const MAX_CELL = 48;
 
 type Cell = string | number | boolean | null | undefined;
 
 /** Text of one cell: null and undefined show as `-`. */
-export function cell(value: Cell): string {
+export function cell(value: Cell, maxCell: number = MAX_CELL): string {
   if (value === null || value === undefined || value === '') return '-';
   const text = String(value).replace(/\s+/g, ' ');
-  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
+  return text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text;
 }
 
 /**
@@ -15,8 +15,10 @@ export function cell(value: Cell): string {
  *
  * @example table(['id', 'name'], [['src_1', 'Anarock Mumbai']]) // 'ID     NAME\nsrc_1  Anarock Mumbai\n'
  */
-export function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
-  const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map(cell))];
+export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], options: { maxCell?: number } = {}): string {
+  // The last column is not padded, so it is never cut either (summaries, URLs).
+  const last = headers.length - 1;
+  const cells = [headers.map((h) => h.toUpperCase()), ...rows.map((r) => r.map((c, i) => cell(c, i === last ? Infinity : options.maxCell)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -1,29 +1,96 @@
+import { loadClientConfig } from '../config.js';
 import { HubError } from '../core/errors.js';
-import { serve } from './serve.js';
+import { isFlagSet, parseCommandArgs, peekCommand, stringFlag, usageError } from './args.js';
+import { ApiError, createClient, resolveClientToken } from './client.js';
+import type { Command, CommandGroup } from './command.js';
+import { leads } from './commands/leads.js';
+import { requests } from './commands/requests.js';
+import { sources } from './commands/sources.js';
+import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
-const argv = process.argv.slice(2);
-const command = argv[0];
+const GROUPS: readonly CommandGroup[] = [sources, leads, requests];
+const MAIN_HINT = "Run 'leadhook --help' for usage.";
 
-async function main(): Promise<number> {
-  if (command === 'serve' || command === undefined) {
+const out = (text: string): void => {
+  process.stdout.write(text);
+};
+
+/** Run one CLI invocation; resolves the exit code, or -1 when the server keeps running. */
+async function main(argv: readonly string[]): Promise<number> {
+  const { positionals, values } = peekCommand(argv);
+  const [name, sub] = positionals;
+  const wantsHelp = isFlagSet(values, 'help');
+  if (name === undefined) {
+    if (wantsHelp) return print(mainHelp(GROUPS));
+    if (argv.length > 0) throw usageError(`no command given (got ${argv.join(' ')})`, MAIN_HINT);
+  }
+  if (name === undefined || name === 'serve') {
+    if (wantsHelp) return print(serveHelp());
+    const extra = parseCommandArgs(argv.slice(name === undefined ? 0 : 1), {}, 'Usage: leadhook serve').positionals;
+    if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`, 'Usage: leadhook serve');
+    // Loaded only here: the server's modules (Fastify, SQLite) would slow every client command.
+    const { serve } = await import('./serve.js');
     await serve();
     return -1; // keeps running
   }
-  process.stderr.write(`unknown command ${command}\n`);
-  return 1;
+  if (name === 'help') {
+    const group = GROUPS.find((g) => g.name === sub);
+    return print(group === undefined ? mainHelp(GROUPS) : groupHelp(group));
+  }
+  const group = GROUPS.find((g) => g.name === name);
+  if (group === undefined) throw usageError(`unknown command ${JSON.stringify(name)}`, MAIN_HINT);
+  const command = sub === undefined ? undefined : group.commands[sub];
+  if (command === undefined) {
+    if (sub === undefined && wantsHelp) return print(groupHelp(group));
+    const problem = sub === undefined ? `missing ${group.name} command` : `unknown command "${group.name} ${sub}"`;
+    throw usageError(problem, `Commands: ${Object.keys(group.commands).join(', ')}. Run 'leadhook ${group.name} --help' for usage.`);
+  }
+  if (wantsHelp) return print(commandHelp(command));
+  await runCommand(command, argv);
+  return 0;
 }
 
-main().then(
+async function runCommand(command: Command, argv: readonly string[]): Promise<void> {
+  const usage = `Usage: leadhook ${command.usage}`;
+  const { positionals, values } = parseCommandArgs(argv, command.options, usage);
+  const args = positionals.slice(2);
+  if (args.length !== command.args.length) {
+    const problem = args.length < command.args.length ? `missing <${command.args[args.length]}>` : `unexpected argument ${JSON.stringify(args[command.args.length])}`;
+    throw usageError(problem, usage);
+  }
+  const missing = (command.requiredFlags ?? []).find((f) => stringFlag(values, f) === undefined);
+  if (missing !== undefined) throw usageError(`missing --${missing}`, usage);
+  const config = loadClientConfig(undefined, { url: stringFlag(values, 'url'), token: stringFlag(values, 'token') });
+  const api = createClient(config.url, resolveClientToken(config, usage));
+  await command.run({ api, args, values, isJson: isFlagSet(values, 'json'), out });
+}
+
+function print(text: string): number {
+  out(text);
+  return 0;
+}
+
+/** `leadhook: <code>: <message>` on stderr; exit 1 for the user's errors, 2 for infrastructure. */
+function report(error: unknown): number {
+  if (error instanceof ApiError) {
+    process.stderr.write(`leadhook: ${error.code}: ${error.message}\n`);
+    return error.statusCode >= 500 ? 2 : 1;
+  }
+  if (error instanceof HubError) {
+    process.stderr.write(`leadhook: ${error.code}: ${error.message}\n`);
+    const usage = error.details?.['usage'];
+    if (typeof usage === 'string') process.stderr.write(`${usage}\n`);
+    return error.statusCode >= 500 ? 2 : 1;
+  }
+  process.stderr.write(`leadhook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof HubError) {
-      process.stderr.write(`leadhook: ${error.code}: ${error.message}\n`);
-      process.exitCode = error.statusCode >= 500 ? 2 : 1;
-    } else {
-      process.stderr.write(`leadhook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 2;
-    }
+    process.exitCode = report(error);
   },
 );

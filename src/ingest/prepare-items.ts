@@ -9,7 +9,7 @@ export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[]
   return items.map((item, index) => {
     try {
       const result = adapter.normalize(item, ctx);
-      return result.ok ? { index, patch: result.patch } : { index, error: result.reason };
+      return result.ok ? { index, patch: result.patch, raw: item } : { index, error: result.reason };
     } catch (error) {
       return { index, error: `internal error in the ${adapter.id} mapping: ${String(error)}` };
     }

@@ -1,4 +1,5 @@
 import type { Lead, LeadPatch, ProviderId, TimelineEntry } from '../core/lead.js';
+import type { DeliveryStore } from './delivery-port.js';
 
 /** A registered provider account: its URL id is a credential. */
 export interface SourceRecord {
@@ -39,7 +40,8 @@ export interface InboundRecord {
   authPayload: unknown;
 }
 
-export type IngestItem = { index: number; patch: LeadPatch } | { index: number; error: string };
+/** `raw` is the provider's own JSON item (rules over `payload` read it). */
+export type IngestItem = { index: number; patch: LeadPatch; raw: unknown } | { index: number; error: string };
 
 /** One request to store, with its lead items already normalized. */
 export interface IngestJob {
@@ -108,6 +110,9 @@ export interface RequestQuery {
  * promise resolves and throw `LH_E_STORE_UNAVAILABLE` when they cannot.
  */
 export interface Store {
+  /** Outbound delivery: destinations, the outbox and delivery attempts. */
+  readonly delivery: DeliveryStore;
+
   createSource(source: NewSource): Promise<SourceRecord>;
   /** Includes deleted sources (the caller decides); null when unknown. */
   getSource(id: string): Promise<SourceRecord | null>;

@@ -32,8 +32,12 @@ function webhookUrl(ctx: CommandContext, s: SourceOut): string {
   return s.webhookUrl ?? `${ctx.api.url}${s.webhookPath}`;
 }
 
-function describe(ctx: CommandContext, s: SourceOut): string {
+type Row = readonly [string, string | null | undefined];
+
+/** URL, secret (when the answer has it), auth and country, then the provider's setup steps. */
+function describe(ctx: CommandContext, s: SourceOut, head: readonly Row[] = []): string {
   let text = fields([
+    ...head,
     ['Webhook URL', webhookUrl(ctx, s)],
     ['Secret', s.secret === undefined ? undefined : `${s.secret}   (shown once)`],
     ['Auth', AUTH_TEXT[s.authMethod] ?? s.authMethod],
@@ -68,14 +72,14 @@ async function list(ctx: CommandContext): Promise<void> {
 async function show(ctx: CommandContext): Promise<void> {
   const s = (await ctx.api.request('GET', `/api/sources/${seg(ctx.args[0] ?? '')}`)) as SourceOut;
   if (ctx.isJson) return ctx.out(json(s));
-  const head = fields([
+  const head: Row[] = [
     ['Source', s.id],
     ['Provider', s.provider],
     ['Name', s.name],
     ['Created', time(s.createdAt)],
     ['Updated', time(s.updatedAt)],
-  ]);
-  ctx.out(`${head}${describe(ctx, s)}`);
+  ];
+  ctx.out(describe(ctx, s, head));
 }
 
 async function remove(ctx: CommandContext): Promise<void> {
@@ -86,9 +90,13 @@ async function remove(ctx: CommandContext): Promise<void> {
 }
 
 async function rotateSecret(ctx: CommandContext): Promise<void> {
-  const s = (await ctx.api.request('PATCH', `/api/sources/${seg(ctx.args[0] ?? '')}`, { rotateSecret: true })) as SourceOut;
+  const secret = stringFlag(ctx.values, 'secret');
+  const patch = secret === undefined ? { rotateSecret: true } : { secret };
+  const s = (await ctx.api.request('PATCH', `/api/sources/${seg(ctx.args[0] ?? '')}`, patch)) as SourceOut;
   if (ctx.isJson) return ctx.out(json(s));
-  ctx.out(`New secret for ${s.id}; the old one stops working now.\n\n${describe(ctx, s)}`);
+  // For url_secret providers the URL (the source id) is the credential and it does not change.
+  const note = s.authMethod === 'url_secret' ? ` The webhook URL is unchanged and is ${s.provider}'s only credential: to replace a leaked URL, add a new source and rm this one.` : '';
+  ctx.out(`New secret for ${s.id}; the old one stops working now.${note}\n\n${describe(ctx, s)}`);
 }
 
 /** `leadhook sources …`: register provider accounts and get the URL and secret to paste. */
@@ -104,8 +112,8 @@ export const sources: CommandGroup = {
       options: { name: { type: 'string' }, secret: { type: 'string' }, 'default-country': { type: 'string' } },
       details: [
         `<provider> is one of: ${PROVIDER_IDS.join(', ')}`,
-        '--secret      use this secret instead of a generated one (CasaYes supplies its token; LeadPro may supply its signing secret)',
-        '--default-country  ISO 3166 code for phone numbers without a country code (default: the provider\'s country)',
+        '--secret <s>             use this secret instead of a generated one (CasaYes supplies its token; LeadPro may supply its signing secret)',
+        '--default-country <CC>   ISO 3166 code for phone numbers without a country code (default: the provider\'s country)',
       ],
       run: add,
     },
@@ -113,10 +121,11 @@ export const sources: CommandGroup = {
     show: { usage: 'sources show <id>', summary: 'show a source and its setup steps (not its secret)', args: ['id'], options: {}, run: show },
     rm: { usage: 'sources rm <id>', summary: 'delete a source (its URL stops accepting; its leads stay)', args: ['id'], options: {}, run: remove },
     'rotate-secret': {
-      usage: 'sources rotate-secret <id>',
-      summary: 'replace the secret with a new generated one and print it',
+      usage: 'sources rotate-secret <id> [--secret <s>]',
+      summary: 'replace the secret with a new generated one (or the one given) and print it',
       args: ['id'],
-      options: {},
+      options: { secret: { type: 'string' } },
+      details: ['--secret <s>   set this secret instead, e.g. a new token CasaYes issued'],
       run: rotateSecret,
     },
   },

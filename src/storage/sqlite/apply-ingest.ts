@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { timeOrderedId } from '../../core/ids.js';
+import type { LeadChange } from '../../core/lead-events.js';
 import type { LeadPatch, ProviderId } from '../../core/lead.js';
 import { mergeLead } from '../../core/merge-lead.js';
 import type { IngestItem, IngestResult, ItemOutcome, RequestStatus } from '../port.js';
@@ -12,6 +13,8 @@ interface ApplyTarget {
   sourceId: string;
   provider: ProviderId;
   receivedAt: string;
+  /** Called inside the transaction for every created or updated lead (the outbox writes here). */
+  onChange?: (change: LeadChange & { sourceId: string }) => void;
 }
 
 /**
@@ -21,18 +24,23 @@ interface ApplyTarget {
 export function applyItems(st: Statements, target: ApplyTarget, items: readonly IngestItem[]): ItemOutcome[] {
   return items.map((item) => {
     if ('error' in item) return quarantined(item.index, null, item.error);
+    st.beginItem.run();
     try {
-      return applyPatch(st, target, item.index, item.patch);
+      const outcome = applyPatch(st, target, item.index, item.patch, item.raw);
+      st.releaseItem.run();
+      return outcome;
     } catch (error) {
       // A storage fault fails the whole batch (the provider retries); a bug in our mapping must not
       // lose the lead: the item is quarantined with the reason and can be reprocessed once fixed.
       if (isSqliteError(error)) throw error;
+      st.rollbackItem.run();
+      st.releaseItem.run();
       return quarantined(item.index, item.patch.providerLeadId, `internal error while applying: ${String(error)}`);
     }
   });
 }
 
-function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPatch): ItemOutcome {
+function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPatch, raw: unknown): ItemOutcome {
   const seen = st.selectLeadEvent.get(t.sourceId, patch.idempotencyKey) as { lead_id: string } | undefined;
   if (seen !== undefined) {
     return { index, outcome: 'duplicate', leadId: seen.lead_id, providerLeadId: patch.providerLeadId, reason: null };
@@ -76,6 +84,9 @@ function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPa
     });
   }
   st.insertLeadEvent.run(t.sourceId, patch.idempotencyKey, lead.id, t.requestId, result.outcome);
+  if (result.outcome !== 'stale' && t.onChange !== undefined) {
+    t.onChange({ outcome: result.outcome, lead, changes: result.changes, previousStage: existing?.lead.stage ?? null, payload: raw, sourceId: t.sourceId });
+  }
   return { index, outcome: result.outcome, leadId: lead.id, providerLeadId: patch.providerLeadId, reason: null };
 }
 

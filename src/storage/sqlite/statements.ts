@@ -3,6 +3,10 @@ import type Database from 'better-sqlite3';
 /** Every prepared statement the SQLite store uses, prepared once per connection. */
 export function prepareStatements(db: Database.Database) {
   return {
+    // Each provider item applies inside its own savepoint, so a failing item leaves no partial writes.
+    beginItem: db.prepare('SAVEPOINT item'),
+    releaseItem: db.prepare('RELEASE item'),
+    rollbackItem: db.prepare('ROLLBACK TO item'),
     insertSource: db.prepare(
       `INSERT INTO sources (id, provider, name, secret, default_country, created_at, updated_at)
        VALUES (@id, @provider, @name, @secret, @defaultCountry, @createdAt, @createdAt)`,

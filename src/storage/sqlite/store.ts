@@ -17,6 +17,7 @@ import type {
 } from '../port.js';
 import { applyItems, requestReason, requestStatus, sha256Hex } from './apply-ingest.js';
 import { CommitBatcher, storeUnavailable } from './commit-batcher.js';
+import { SqliteDeliveryStore } from './delivery-store.js';
 import { migrateSqlite } from './migrate.js';
 import { listLeads, listRequests } from './queries.js';
 import { toLead, toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from './rows.js';
@@ -51,6 +52,7 @@ export function openSqliteStore(file: string, options: SqliteOptions = {}): Sqli
 export class SqliteStore implements Store {
   private readonly st: Statements;
   private readonly batcher: CommitBatcher;
+  readonly delivery: SqliteDeliveryStore;
 
   constructor(
     readonly db: Database.Database,
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
   ) {
     this.st = prepareStatements(db);
     this.batcher = new CommitBatcher(db, commitBatchMax);
+    this.delivery = new SqliteDeliveryStore(db, this.batcher);
   }
 
   async createSource(source: NewSource): Promise<SourceRecord> {
@@ -96,10 +99,15 @@ export class SqliteStore implements Store {
     return this.write(() => this.st.deleteSource.run({ id, now }).changes > 0);
   }
 
-  ingest(job: IngestJob): Promise<IngestResult> {
+  async ingest(job: IngestJob): Promise<IngestResult> {
     const r = job.request;
-    return this.write(() => {
-      const items = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt }, job.items);
+    let deliveries = 0;
+    const onChange = (change: Parameters<SqliteDeliveryStore['fanOut']>[0]) => {
+      deliveries += this.delivery.fanOut(change, r.receivedAt);
+    };
+    const result = await this.write(() => {
+      deliveries = 0; // a retried savepoint starts over
+      const items = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job.items);
       const status = requestStatus(job.kind, items);
       this.st.insertRequest.run({
         id: r.id,
@@ -118,21 +126,33 @@ export class SqliteStore implements Store {
       });
       return { requestId: r.id, status, items };
     });
+    if (deliveries > 0) this.delivery.notifyCommitted();
+    return result;
   }
 
-  reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult> {
-    return this.write(() => {
+  async reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult> {
+    let deliveries = 0;
+    const result = await this.write(() => {
+      deliveries = 0;
       const row = this.st.selectRequest.get(requestId) as RequestRow | undefined;
       if (row === undefined) throw new Error(`request ${requestId} vanished`);
       const items = applyItems(
         this.st,
-        { requestId, sourceId: row.source_id, provider: row.provider as SourceRecord['provider'], receivedAt: row.received_at },
+        {
+          requestId,
+          sourceId: row.source_id,
+          provider: row.provider as SourceRecord['provider'],
+          receivedAt: row.received_at,
+          onChange: (change) => (deliveries += this.delivery.fanOut(change, now)),
+        },
         job.items,
       );
       const status = requestStatus(job.kind, items);
       this.st.updateRequestOutcome.run({ id: requestId, status, reason: requestReason(job.kind, job.reason, items), items: JSON.stringify(items), now });
       return { requestId, status, items };
     });
+    if (deliveries > 0) this.delivery.notifyCommitted();
+    return result;
   }
 
   async listLeads(query: LeadQuery): Promise<Page<Lead>> {

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench`: ingest throughput and latency of leadhook against a no-op Fastify server that
+ * parses the same bodies, same load generator, same run, loopback only. See bench/README.md.
+ *
+ * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2), BENCH_ANAROCK (1; 0 skips
+ * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChild, killAllChildren, type Child } from './child.js';
+import { cpuMeter, measureFsync } from './cpu.js';
+import { Counter, runPhase, type PhaseResult, type PhaseTarget } from './load.js';
+import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
+import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
+import { checkDurability } from './verify.js';
+import { formatReport, type Line } from './report.js';
+
+interface LeadhookInfo {
+  url: string;
+  dataDir: string;
+  adminToken: string;
+  sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string } | null;
+}
+
+interface NoopInfo {
+  url: string;
+}
+
+interface Settings {
+  seconds: number;
+  connections: number;
+  warmupSeconds: number;
+  isAnarockOn: boolean;
+  isProfileOn: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function readSettings(): Settings {
+  return {
+    seconds: intFromEnv('BENCH_SECONDS', 10, 1, 600),
+    connections: intFromEnv('BENCH_CONNECTIONS', 32, 1, 1024),
+    warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 2, 0, 60),
+    isAnarockOn: process.env['BENCH_ANAROCK'] !== '0',
+    isProfileOn: process.env['BENCH_PROFILE'] === '1',
+  };
+}
+
+/** Register a source through leadhook's admin API; returns its id, webhook path and secret. */
+async function createSource(info: LeadhookInfo, provider: PayloadKind, name: string): Promise<{ id: string; webhookPath: string; secret: string }> {
+  const res = await fetch(`${info.url}/api/sources`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${info.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ provider, name }),
+  });
+  const json = (await res.json()) as { id: string; webhookPath: string; secret: string };
+  if (res.status !== 201) throw new Error(`POST /api/sources (${provider}) answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+interface Measured {
+  result: PhaseResult;
+  serverCpu: number | null;
+  loadgenCpu: number;
+  /** When the phase ran, on the monotonic clock (to cut the CPU profile to it). */
+  window: TimeWindow;
+}
+
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+async function measure(child: Child<unknown>, target: PhaseTarget, payload: PayloadSpec, counter: Counter, s: Settings, seconds: number): Promise<Measured> {
+  const stopMeter = cpuMeter(child.process.pid);
+  const startUs = nowUs();
+  const result = await runPhase(target, payload, counter, s.connections, seconds);
+  const window = { startUs, endUs: nowUs() };
+  const cpu = stopMeter();
+  return { result, serverCpu: cpu.server, loadgenCpu: cpu.loadgen, window };
+}
+
+interface Scenario {
+  payload: PayloadSpec;
+  seconds: number;
+  noop: Measured;
+  leadhook: Measured;
+  sourceId: string;
+}
+
+async function startServers(profileDir: string | null): Promise<{ noop: Child<NoopInfo>; leadhook: Child<LeadhookInfo> }> {
+  const [noop, leadhook] = await Promise.allSettled([
+    startChild<NoopInfo>('no-op server', join(here, 'noop-server.ts')),
+    startChild<LeadhookInfo>('leadhook server', join(here, 'leadhook-server.ts'), {
+      nodeFlags: profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+    }),
+  ]);
+  if (noop.status === 'fulfilled' && leadhook.status === 'fulfilled') return { noop: noop.value, leadhook: leadhook.value };
+  if (noop.status === 'fulfilled') await noop.value.stop('SIGKILL');
+  if (leadhook.status === 'fulfilled') {
+    await leadhook.value.stop('SIGKILL');
+    rmSync(leadhook.value.info.dataDir, { recursive: true, force: true });
+  }
+  const reasons = [noop, leadhook].flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  throw new Error(reasons.join('\n'));
+}
+
+/** Warm both servers up, then measure each payload family on the no-op server and on leadhook. */
+async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>, s: Settings): Promise<Scenario[]> {
+  const counter = new Counter();
+  const praetorian = PAYLOADS.praetorian;
+  const warm = await createSource(leadhook.info, 'praetorian', 'bench warm-up');
+  if (s.warmupSeconds > 0) {
+    progress(`warm-up ${s.warmupSeconds} s each`);
+    const headers = praetorian.headers(warm.secret);
+    await runPhase({ url: noop.info.url, path: warm.webhookPath, headers }, praetorian, counter, s.connections, s.warmupSeconds);
+    await runPhase({ url: leadhook.info.url, path: warm.webhookPath, headers }, praetorian, counter, s.connections, s.warmupSeconds);
+  }
+  const kinds: PayloadKind[] = s.isAnarockOn ? ['praetorian', 'anarock'] : ['praetorian'];
+  const scenarios: Scenario[] = [];
+  for (const kind of kinds) {
+    const payload = PAYLOADS[kind];
+    // The main (Praetorian) line runs the full duration; the extra Anarock line half of it.
+    const seconds = kind === 'praetorian' ? s.seconds : Math.max(1, Math.round(s.seconds / 2));
+    const source = await createSource(leadhook.info, kind, `bench ${kind}`);
+    const headers = payload.headers(source.secret);
+    progress(`${payload.label}: no-op ${seconds} s`);
+    const noopRun = await measure(noop, { url: noop.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds);
+    progress(`${payload.label}: leadhook ${seconds} s`);
+    const leadhookRun = await measure(leadhook, { url: leadhook.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds);
+    scenarios.push({ payload, seconds, noop: noopRun, leadhook: leadhookRun, sourceId: source.id });
+  }
+  return scenarios;
+}
+
+async function main(s: Settings): Promise<number> {
+  const fsync = measureFsync();
+  const profileDir = s.isProfileOn ? mkdtempSync(join(tmpdir(), 'leadhook-bench-prof-')) : null;
+  // SIGKILL: what was acknowledged must be in the file even when the process dies abruptly.
+  // A CPU profile is only written on a normal exit, so profiling stops leadhook gracefully instead.
+  const leadhookStop = profileDir === null ? 'SIGKILL' : 'SIGTERM';
+  const { noop, leadhook } = await startServers(profileDir);
+  const lines: Line[] = [];
+  // The CPU profile is cut to the main leadhook phase (start-up, warm-up and idle time left out).
+  let profileWindow: TimeWindow | null = null;
+  try {
+    let scenarios: Scenario[];
+    try {
+      scenarios = await runScenarios(noop, leadhook, s);
+    } finally {
+      await noop.stop('SIGTERM');
+      await leadhook.stop(leadhookStop, 10000);
+    }
+    profileWindow = scenarios[0]?.leadhook.window ?? null;
+    const dbFile = join(leadhook.info.dataDir, 'leadhook.db');
+    for (const sc of scenarios) {
+      lines.push({ ...sc, durability: checkDurability(dbFile, sc.sourceId, sc.leadhook.result.acked.map((n) => sc.payload.leadId(n))) });
+    }
+  } finally {
+    rmSync(leadhook.info.dataDir, { recursive: true, force: true });
+  }
+
+  const report = formatReport({
+    connections: s.connections,
+    warmupSeconds: s.warmupSeconds,
+    node: process.versions.node,
+    cpus: cpus(),
+    sqlite: leadhook.info.sqlite,
+    fsync,
+    leadhookStop,
+    lines,
+  });
+  process.stdout.write(`${report.text}\n`);
+  if (profileDir !== null) process.stdout.write(`\n${summarizeProfiles(profileDir, profileWindow)}\n`);
+  return report.hasErrors ? 1 : 0;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+function start(): void {
+  let settings: Settings;
+  try {
+    settings = readSettings();
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  // Bound the whole run: warm-ups, phases and start-up, plus a minute of slack.
+  const budgetMs = (2 * settings.warmupSeconds + 2 * settings.seconds + (settings.isAnarockOn ? settings.seconds + 2 : 0) + 60) * 1000;
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: no result after ${budgetMs / 1000} s; giving up\n`);
+    killAllChildren();
+    process.exit(2);
+  }, budgetMs);
+  watchdog.unref();
+  main(settings).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      killAllChildren();
+      process.exitCode = 2;
+    },
+  );
+}
+
+start();

@@ -1,0 +1,55 @@
+import { CLIENT_SETTINGS, SETTINGS } from '../config.js';
+import { VERSION } from '../version.js';
+import type { Command, CommandGroup } from './command.js';
+import { table } from './format.js';
+
+const GLOBAL_FLAGS = `Options (every command but serve):
+  --url <url>      server to talk to; else LEADHOOK_URL; else http://127.0.0.1:$PORT
+  --token <token>  admin token; else LEADHOOK_ADMIN_TOKEN; else the token file in LEADHOOK_DATA_DIR
+  --json           print the raw API JSON instead of a table or summary
+  -h, --help       show help
+`;
+
+const EXIT_CODES = `Exit codes: 0 success; 1 usage error or a 4xx answer; 2 server unreachable, a 5xx answer or invalid configuration.
+`;
+
+/** Every environment variable with its default, straight from SETTINGS (src/config.ts). */
+export function environmentHelp(): string {
+  const rows = [...Object.values(SETTINGS), ...Object.values(CLIENT_SETTINGS)].map((s) => [s.env, s.default === '' ? '(unset)' : s.default, s.help]);
+  return `Environment:\n${indent(table(['variable', 'default', 'meaning'], rows, { maxCell: Infinity }))}`;
+}
+
+/** `leadhook --help`. */
+export function mainHelp(groups: readonly CommandGroup[]): string {
+  const lines = [
+    ['leadhook [serve]', 'run the server (the default command)'],
+    ...groups.flatMap((g) => Object.values(g.commands).map((c) => [`leadhook ${c.usage}`, c.summary])),
+    ['leadhook help [<group>]', 'this help, or one group\'s'],
+  ];
+  const usage = lines.map(([u, s]) => `  ${u}\n      ${s}`).join('\n');
+  return `leadhook ${VERSION}: receive, verify, normalize and store real-estate lead webhooks.\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}\n${environmentHelp()}\n${EXIT_CODES}`;
+}
+
+/** `leadhook <group> --help`. */
+export function groupHelp(group: CommandGroup): string {
+  const usage = Object.values(group.commands).map((c) => `  leadhook ${c.usage}\n      ${c.summary}`).join('\n');
+  return `leadhook ${group.name}: ${group.summary}\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}`;
+}
+
+/** `leadhook <group> <command> --help`. */
+export function commandHelp(command: Command): string {
+  const details = command.details === undefined ? '' : `\n${command.details.map((d) => `  ${d}`).join('\n')}\n`;
+  return `Usage: leadhook ${command.usage}\n  ${command.summary}\n${details}\n${GLOBAL_FLAGS}`;
+}
+
+/** `leadhook serve --help`. */
+export function serveHelp(): string {
+  return `Usage: leadhook serve\n  Run the server until SIGTERM/SIGINT. Configured by the environment only.\n\n${environmentHelp()}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : `  ${l}`))
+    .join('\n');
+}

@@ -1,0 +1,120 @@
+import type { EventType, LeadChange } from '../core/lead-events.js';
+import type { Page } from './port.js';
+
+/** A team's receiver: where events go, which ones, and how they are signed. */
+export interface DestinationRecord {
+  id: string;
+  name: string;
+  url: string;
+  events: EventType[];
+  filter: string | null;
+  /** null = every source. */
+  sourceIds: string[] | null;
+  secret: string;
+  /** During a rotation's overlap window both secrets sign. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: string | null;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  lastSuccessAt: string | null;
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+export type NewDestination = Pick<DestinationRecord, 'id' | 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'createdAt'>;
+export type DestinationChanges = Partial<
+  Pick<DestinationRecord, 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'disabledAt' | 'disabledReason'>
+>;
+
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: EventType;
+  destinationId: string;
+  leadId: string;
+  status: DeliveryStatus;
+  /** Attempts in the current cycle (a manual retry or replay starts a new cycle). */
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+}
+
+export interface AttemptRecord {
+  id: string;
+  attemptNumber: number;
+  startedAt: string;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  responseSnippet: string | null;
+}
+
+/** A delivery handed to a worker, with what it needs to send it. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRecord;
+  body: string;
+  url: string;
+  secrets: string[];
+}
+
+export type AttemptDecision =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; after: string }
+  | { kind: 'disable'; reason: string }
+  | { kind: 'give_up' };
+
+export interface AttemptCompletion {
+  deliveryId: string;
+  attempt: Omit<AttemptRecord, 'id' | 'attemptNumber'>;
+  decision: AttemptDecision;
+  now: string;
+  /** A destination failing for longer than this (ms) with a delivery given up is disabled. */
+  disableAfterMs: number;
+}
+
+export interface DeliveryQuery {
+  destinationId?: string;
+  status?: DeliveryStatus;
+  leadId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Which destinations get which event for a committed lead change (see src/delivery/planner.ts). */
+export interface DeliveryPlanner {
+  plan(change: LeadChange & { sourceId: string }): { destinationId: string; type: EventType }[];
+}
+
+export interface DeliveryStore {
+  createDestination(d: NewDestination): Promise<DestinationRecord>;
+  getDestination(id: string): Promise<DestinationRecord | null>;
+  listDestinations(): Promise<DestinationRecord[]>;
+  updateDestination(id: string, changes: DestinationChanges, now: string): Promise<DestinationRecord | null>;
+  deleteDestination(id: string, now: string): Promise<boolean>;
+
+  /** Used by ingest, inside its transaction, to write events and deliveries. */
+  setPlanner(planner: DeliveryPlanner): void;
+  /** Called after every commit that wrote deliveries (workers wake up). */
+  onDeliveriesCommitted(listener: () => void): void;
+
+  /** Mark up to `limit` due deliveries `delivering` until `leaseUntil`, oldest first, one per (destination, lead) in order. */
+  claimDueDeliveries(now: string, limit: number, leaseUntil: string, excludeDestinationIds: readonly string[]): Promise<ClaimedDelivery[]>;
+  completeAttempt(completion: AttemptCompletion): Promise<void>;
+  /** Deliveries whose worker died (lease expired) become pending again. */
+  requeueExpiredClaims(now: string): Promise<number>;
+  /** The earliest next_attempt_at of a pending delivery, or null. */
+  nextDueAt(): Promise<string | null>;
+
+  listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryRecord>>;
+  getDelivery(id: string): Promise<(DeliveryRecord & { attempts: AttemptRecord[]; event: unknown }) | null>;
+  retryDelivery(id: string, now: string): Promise<DeliveryRecord | null>;
+  replayDeliveries(destinationId: string, since: string, status: DeliveryStatus | undefined, now: string): Promise<number>;
+}

@@ -1,0 +1,206 @@
+import type Database from 'better-sqlite3';
+import { timeOrderedId } from '../../core/ids.js';
+import { buildEvent, type LeadChange } from '../../core/lead-events.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type {
+  AttemptCompletion,
+  AttemptRecord,
+  ClaimedDelivery,
+  DeliveryPlanner,
+  DeliveryQuery,
+  DeliveryRecord,
+  DeliveryStatus,
+  DeliveryStore,
+  DestinationChanges,
+  DestinationRecord,
+  NewDestination,
+} from '../delivery-port.js';
+import type { Page } from '../port.js';
+import type { CommitBatcher } from './commit-batcher.js';
+import { signingSecrets, toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
+import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
+
+/** Outbound delivery on SQLite: shares the connection and the group commit of the ingest store. */
+export class SqliteDeliveryStore implements DeliveryStore {
+  private readonly st: DeliveryStatements;
+  private planner: DeliveryPlanner | null = null;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly batcher: CommitBatcher,
+  ) {
+    this.st = prepareDeliveryStatements(db);
+  }
+
+  setPlanner(planner: DeliveryPlanner): void {
+    this.planner = planner;
+  }
+
+  onDeliveriesCommitted(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Tell workers that deliveries were committed. */
+  notifyCommitted(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /**
+   * Inside the ingest transaction: one event per (change, type), one delivery per matching
+   * destination. Returns the number of deliveries written.
+   */
+  fanOut(change: LeadChange & { sourceId: string }, now: string): number {
+    if (this.planner === null) return 0;
+    const planned = this.planner.plan(change);
+    const eventIds = new Map<string, string>();
+    for (const p of planned) {
+      let eventId = eventIds.get(p.type);
+      if (eventId === undefined) {
+        eventId = timeOrderedId('evt');
+        eventIds.set(p.type, eventId);
+        const body = JSON.stringify(buildEvent(p.type, eventId, now, change));
+        this.st.insertEvent.run({ id: eventId, type: p.type, leadId: change.lead.id, sourceId: change.sourceId, createdAt: now, body });
+      }
+      this.st.insertDelivery.run({ id: timeOrderedId('dlv'), eventId, destinationId: p.destinationId, leadId: change.lead.id, now });
+    }
+    return planned.length;
+  }
+
+  async createDestination(d: NewDestination): Promise<DestinationRecord> {
+    return this.batcher.run(() => {
+      this.st.insertDestination.run({ ...d, events: JSON.stringify(d.events), sourceIds: d.sourceIds === null ? null : JSON.stringify(d.sourceIds) });
+      return toDestination(this.st.selectDestination.get(d.id) as DestinationRow);
+    });
+  }
+
+  async getDestination(id: string): Promise<DestinationRecord | null> {
+    const row = this.st.selectDestination.get(id) as DestinationRow | undefined;
+    return row === undefined || row.deleted_at !== null ? null : toDestination(row);
+  }
+
+  async listDestinations(): Promise<DestinationRecord[]> {
+    return (this.st.selectDestinations.all() as DestinationRow[]).map(toDestination);
+  }
+
+  async updateDestination(id: string, changes: DestinationChanges, now: string): Promise<DestinationRecord | null> {
+    return this.batcher.run(() => {
+      const row = this.st.selectDestination.get(id) as DestinationRow | undefined;
+      if (row === undefined || row.deleted_at !== null) return null;
+      const next = { ...toDestination(row), ...changes };
+      this.st.updateDestination.run({
+        ...next,
+        events: JSON.stringify(next.events),
+        sourceIds: next.sourceIds === null ? null : JSON.stringify(next.sourceIds),
+        now,
+      });
+      return toDestination(this.st.selectDestination.get(id) as DestinationRow);
+    });
+  }
+
+  async deleteDestination(id: string, now: string): Promise<boolean> {
+    return this.batcher.run(() => this.st.deleteDestination.run({ id, now }).changes > 0);
+  }
+
+  async claimDueDeliveries(now: string, limit: number, leaseUntil: string, excludeDestinationIds: readonly string[]): Promise<ClaimedDelivery[]> {
+    return this.batcher.run(() => {
+      const rows = this.st.claimDue.all({ now, limit, leaseUntil, exclude: JSON.stringify(excludeDestinationIds) }) as DeliveryRow[];
+      const destinations = new Map<string, DestinationRecord>();
+      return rows
+        .sort((a, b) => a.seq - b.seq)
+        .map((row) => {
+          const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
+          let dest = destinations.get(row.destination_id);
+          if (dest === undefined) {
+            dest = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
+            destinations.set(dest.id, dest);
+          }
+          return { delivery: toDelivery(row, event.type), body: event.body, url: dest.url, secrets: signingSecrets(dest, now) };
+        });
+    });
+  }
+
+  async completeAttempt(c: AttemptCompletion): Promise<void> {
+    await this.batcher.run(() => {
+      const row = this.st.selectDelivery.get(c.deliveryId) as DeliveryRow | undefined;
+      if (row === undefined || row.status !== 'delivering') return;
+      const n = (this.st.countAttempts.get(c.deliveryId) as { n: number }).n + 1;
+      this.st.insertAttempt.run({ id: timeOrderedId('att'), deliveryId: c.deliveryId, attemptNumber: n, ...c.attempt });
+      const d = c.decision;
+      const status: DeliveryStatus = d.kind === 'delivered' ? 'succeeded' : d.kind === 'retry' ? 'pending' : 'failed';
+      this.st.finishDelivery.run({
+        id: c.deliveryId,
+        status,
+        nextAttemptAt: d.kind === 'retry' ? d.after : null,
+        statusCode: c.attempt.statusCode,
+        error: c.attempt.error,
+        now: c.now,
+      });
+      const dest = { id: row.destination_id, now: c.now };
+      if (d.kind === 'delivered') {
+        this.st.markDestinationSuccess.run(dest);
+        return;
+      }
+      this.st.markDestinationFailing.run(dest);
+      if (d.kind === 'disable') this.st.disableDestination.run({ ...dest, reason: d.reason });
+      if (d.kind === 'give_up') {
+        const current = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
+        const failingFor = current.failingSince === null ? 0 : Date.parse(c.now) - Date.parse(current.failingSince);
+        if (failingFor >= c.disableAfterMs) {
+          const days = Math.round((failingFor / 86_400_000) * 10) / 10;
+          this.st.disableDestination.run({ ...dest, reason: `no successful delivery for ${days} days; last error: ${c.attempt.error ?? `HTTP ${c.attempt.statusCode}`}` });
+        }
+      }
+    });
+  }
+
+  async requeueExpiredClaims(now: string): Promise<number> {
+    return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes);
+  }
+
+  async nextDueAt(): Promise<string | null> {
+    return (this.st.nextDue.get() as { at: string | null }).at;
+  }
+
+  async listDeliveries(q: DeliveryQuery): Promise<Page<DeliveryRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.destinationId !== undefined) where.push('d.destination_id = ?'), params.push(q.destinationId);
+    if (q.status !== undefined) where.push('d.status = ?'), params.push(q.status);
+    if (q.leadId !== undefined) where.push('d.lead_id = ?'), params.push(q.leadId);
+    if (q.cursor !== undefined) where.push('d.seq < ?'), params.push(Number(decodeCursor(q.cursor).sortKey));
+    const rows = this.db
+      .prepare(
+        `SELECT d.*, e.type AS event_type FROM deliveries d JOIN events e ON e.id = d.event_id
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq DESC LIMIT ?`,
+      )
+      .all(...params, q.limit + 1) as DeliveryRow[];
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => toDelivery(r, r.event_type ?? '')),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(String(last.seq), last.id) : null,
+    };
+  }
+
+  async getDelivery(id: string): Promise<(DeliveryRecord & { attempts: AttemptRecord[]; event: unknown }) | null> {
+    const row = this.st.selectDelivery.get(id) as DeliveryRow | undefined;
+    if (row === undefined) return null;
+    const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
+    const attempts = (this.st.selectAttempts.all(id) as AttemptRow[]).map(toAttempt);
+    return { ...toDelivery(row, event.type), attempts, event: JSON.parse(event.body) as unknown };
+  }
+
+  async retryDelivery(id: string, now: string): Promise<DeliveryRecord | null> {
+    const changed = await this.batcher.run(() => this.st.resetDelivery.run({ id, now }).changes);
+    if (changed > 0) this.notifyCommitted();
+    const row = this.st.selectDelivery.get(id) as DeliveryRow | undefined;
+    return row === undefined ? null : toDelivery(row, row.event_type ?? '');
+  }
+
+  async replayDeliveries(destinationId: string, since: string, status: DeliveryStatus | undefined, now: string): Promise<number> {
+    const n = await this.batcher.run(() => this.st.replay.run({ destinationId, since, status: status ?? null, now }).changes);
+    if (n > 0) this.notifyCommitted();
+    return n;
+  }
+}
