@@ -10,6 +10,8 @@ export interface Child<T> {
   exited: Promise<number | NodeJS.Signals>;
   /** Send `signal` and wait for the exit (SIGKILL after `graceMs` if it lingers). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | NodeJS.Signals>;
+  /** Send `signal` and resolve with `line[key]` of the next JSON line that has `key`; null on timeout. */
+  ask<R>(signal: NodeJS.Signals, key: string, timeoutMs?: number): Promise<R | null>;
 }
 
 const alive = new Set<ChildProcess>();
@@ -18,6 +20,15 @@ const alive = new Set<ChildProcess>();
 export function killAllChildren(): void {
   for (const child of alive) child.kill('SIGKILL');
   alive.clear();
+}
+
+function jsonObject(line: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -40,15 +51,35 @@ export function startChild<T>(name: string, file: string, options: { nodeFlags?:
       resolve(signal ?? code ?? 0);
     });
   });
+  const isRunning = (): boolean => proc.exitCode === null && proc.signalCode === null;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<number | NodeJS.Signals> => {
-    if (proc.exitCode === null && proc.signalCode === null) {
+    if (!isRunning()) return exited;
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    const result = await exited;
+    clearTimeout(timer);
+    return result;
+  };
+
+  // Every JSON line after the ready line goes to whoever waits for its key.
+  const waiters: { key: string; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const ask = <R>(signal: NodeJS.Signals, key: string, timeoutMs = 5000): Promise<R | null> => {
+    if (!isRunning()) return Promise.resolve(null);
+    return new Promise<R | null>((resolve) => {
+      const waiter = {
+        key,
+        resolve: (line: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(line[key] as R);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        resolve(null);
+      }, timeoutMs);
+      waiters.push(waiter);
       proc.kill(signal);
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
-    }
-    return exited;
+    });
   };
 
   return new Promise<Child<T>>((resolve, reject) => {
@@ -62,19 +93,17 @@ export function startChild<T>(name: string, file: string, options: { nodeFlags?:
     const timer = setTimeout(() => fail(`no ready line within ${options.timeoutMs ?? 20000} ms`), options.timeoutMs ?? 20000);
     proc.once('error', (error) => fail(error.message));
     void exited.then((how) => fail(`exited (${how}) before printing its URL`));
-    const lines = createInterface({ input: proc.stdout! });
-    lines.on('line', (line) => {
-      let info: unknown;
-      try {
-        info = JSON.parse(line);
-      } catch {
-        return; // not the ready line
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const json = jsonObject(line);
+      if (json === null) return; // not for us
+      if (!isReady) {
+        isReady = true;
+        clearTimeout(timer);
+        resolve({ name, info: json as T, process: proc, exited, stop, ask });
+        return;
       }
-      if (typeof info !== 'object' || info === null) return;
-      isReady = true;
-      clearTimeout(timer);
-      lines.removeAllListeners('line'); // readline keeps draining whatever else it prints
-      resolve({ name, info: info as T, process: proc, exited, stop });
+      const i = waiters.findIndex((w) => w.key in json);
+      if (i >= 0) waiters.splice(i, 1)[0]?.resolve(json);
     });
   });
 }

@@ -2,7 +2,8 @@
  * Bench child: leadhook as `leadhook serve` runs it (real SQLite file, WAL, synchronous=FULL), on a
  * loopback port chosen by the OS. Prints one JSON line, `{ url, dataDir, adminToken, sqlite }`, then
  * serves until SIGTERM (graceful close, so `--cpu-prof` can write its profile), SIGKILL, or until
- * the parent goes away (its end of stdin closes).
+ * the parent goes away (its end of stdin closes). On SIGUSR2 it prints `{ trace }`: commits, requests
+ * per commit and time in BEGIN/SAVEPOINT/RELEASE/COMMIT since the previous SIGUSR2.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/store.js';
+import { traceExec } from './exec-trace.js';
 
 /** Fixed admin token of the bench server (loopback only, throwaway data directory). */
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -32,6 +34,12 @@ async function main(): Promise<void> {
         }
       : null;
   process.stdout.write(`${JSON.stringify({ url: server.url, dataDir, adminToken: BENCH_ADMIN_TOKEN, sqlite })}\n`);
+
+  // SIGUSR2 = "print what the commits did since the last SIGUSR2" (one JSON line), for the report.
+  if (store instanceof SqliteStore) {
+    const tracer = traceExec(store.db);
+    process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ trace: tracer.take() })}\n`));
+  }
 
   let isStopping = false;
   const stop = (): void => {

@@ -27,6 +27,8 @@ export interface ReportInput {
   warmupSeconds: number;
   node: string;
   cpus: CpuInfo[];
+  /** 1-minute load average when the run started (os.loadavg()[0]). */
+  loadAtStart: number;
   sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string } | null;
   fsync: { p50: number; p99: number };
   /** How the leadhook child was stopped before its database was read. */
@@ -72,6 +74,11 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
     sq === null
       ? 'leadhook store: not SQLite'
       : `leadhook SQLite ${sq.sqliteVersion}: journal_mode=${sq.journalMode.toUpperCase()}, synchronous=${sq.synchronous}, group commit up to ${sq.commitBatchMax} requests; write+fsync of 4 KiB in the temp dir: p50 ${fixed(input.fsync.p50, 2)} ms, p99 ${fixed(input.fsync.p99, 2)} ms`,
+  );
+  const busy = input.loadAtStart >= input.cpus.length * 0.5;
+  out.push(
+    `load average at start: ${input.loadAtStart.toFixed(2)}` +
+      (busy ? ' (BUSY MACHINE: other processes compete with both servers and the load generator; rates and ratios are noisy)' : ''),
   );
   let hasErrors = false;
   input.lines.forEach((line, i) => {

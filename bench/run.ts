@@ -6,7 +6,7 @@
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
@@ -141,6 +141,7 @@ async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>
 }
 
 async function main(s: Settings): Promise<number> {
+  const loadAtStart = loadavg()[0] ?? 0;
   const fsync = measureFsync();
   const profileDir = s.isProfileOn ? mkdtempSync(join(tmpdir(), 'leadhook-bench-prof-')) : null;
   // SIGKILL: what was acknowledged must be in the file even when the process dies abruptly.
@@ -172,6 +173,7 @@ async function main(s: Settings): Promise<number> {
     warmupSeconds: s.warmupSeconds,
     node: process.versions.node,
     cpus: cpus(),
+    loadAtStart,
     sqlite: leadhook.info.sqlite,
     fsync,
     leadhookStop,

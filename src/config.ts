@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { HubError } from './core/errors.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './core/retry-policy.js';
 
 /** Everything leadhook reads from its environment, validated once at startup. */
 export interface Config {
@@ -19,6 +20,18 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Most requests committed in one transaction (`LEADHOOK_COMMIT_BATCH_MAX`). */
   commitBatchMax: number;
+  /** Delays before each delivery attempt, ms (`LEADHOOK_RETRY_SCHEDULE`, e.g. `0,5s,5m`). */
+  retryScheduleMs: readonly number[];
+  /** Time a receiver has to answer, ms (`LEADHOOK_DELIVERY_TIMEOUT_MS`). */
+  deliveryTimeoutMs: number;
+  /** Allow destinations on loopback, private and link-local addresses (`LEADHOOK_ALLOW_PRIVATE_DESTINATIONS=1`). */
+  allowPrivateDestinations: boolean;
+  /** A destination failing this many days when a delivery gives up is disabled (`LEADHOOK_DISABLE_AFTER_DAYS`). */
+  disableAfterDays: number;
+  /** Hours the previous signing secret keeps signing after a rotation (`LEADHOOK_SECRET_OVERLAP_HOURS`). */
+  secretOverlapHours: number;
+  /** Sends in flight at once (`LEADHOOK_DELIVERY_CONCURRENCY`). */
+  deliveryConcurrency: number;
 }
 
 interface Setting {
@@ -37,7 +50,29 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   publicUrl: { env: 'LEADHOOK_PUBLIC_URL', default: '', help: 'public base URL, to print full webhook URLs' },
   logLevel: { env: 'LEADHOOK_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   commitBatchMax: { env: 'LEADHOOK_COMMIT_BATCH_MAX', default: '512', help: 'most requests per group commit' },
+  retryScheduleMs: { env: 'LEADHOOK_RETRY_SCHEDULE', default: '0,5s,5m,30m,2h,5h,10h,10h', help: 'delay before each delivery attempt (ms, s, m, h)' },
+  deliveryTimeoutMs: { env: 'LEADHOOK_DELIVERY_TIMEOUT_MS', default: '15000', help: 'time a destination has to answer, ms' },
+  allowPrivateDestinations: { env: 'LEADHOOK_ALLOW_PRIVATE_DESTINATIONS', default: '0', help: '1 allows destinations on loopback/private/link-local addresses' },
+  disableAfterDays: { env: 'LEADHOOK_DISABLE_AFTER_DAYS', default: '5', help: 'disable a destination failing this many days' },
+  secretOverlapHours: { env: 'LEADHOOK_SECRET_OVERLAP_HOURS', default: '24', help: 'hours the old signing secret still signs after rotation' },
+  deliveryConcurrency: { env: 'LEADHOOK_DELIVERY_CONCURRENCY', default: '64', help: 'delivery requests in flight at once' },
 };
+
+function schedule(text: string, problems: string[]): readonly number[] {
+  try {
+    return Object.freeze(parseRetrySchedule(text));
+  } catch (error) {
+    problems.push(`LEADHOOK_RETRY_SCHEDULE: ${error instanceof Error ? error.message : String(error)}`);
+    return DEFAULT_RETRY_SCHEDULE_MS;
+  }
+}
+
+function flag(text: string, name: string, problems: string[]): boolean {
+  if (['1', 'true', 'yes'].includes(text.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(text.toLowerCase())) return false;
+  problems.push(`${name}=${JSON.stringify(text)} must be 1 or 0`);
+  return false;
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -75,6 +110,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicUrl: publicUrl === '' ? null : publicUrl.replace(/\/+$/, ''),
     logLevel: (LOG_LEVELS as readonly string[]).includes(logLevel) ? (logLevel as Config['logLevel']) : 'info',
     commitBatchMax: int('commitBatchMax', 1, 10000),
+    retryScheduleMs: schedule(get('retryScheduleMs'), problems),
+    deliveryTimeoutMs: int('deliveryTimeoutMs', 100, 120_000),
+    allowPrivateDestinations: flag(get('allowPrivateDestinations'), 'LEADHOOK_ALLOW_PRIVATE_DESTINATIONS', problems),
+    disableAfterDays: int('disableAfterDays', 1, 365),
+    secretOverlapHours: int('secretOverlapHours', 0, 24 * 30),
+    deliveryConcurrency: int('deliveryConcurrency', 1, 1024),
     ...overrides,
   };
   if (problems.length > 0) throw new HubError('LH_E_CONFIG_INVALID', [problems.join('; ')]);

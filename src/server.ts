@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resolveAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
+import { DeliveryService } from './delivery/service.js';
 import { buildApp } from './http/app.js';
 import type { Store } from './storage/port.js';
 import { openSqliteStore } from './storage/sqlite/store.js';
@@ -12,7 +13,8 @@ export interface RunningServer {
   store: Store;
   url: string;
   adminToken: string;
-  /** Stop taking requests, finish those in flight, close the store. */
+  delivery: DeliveryService;
+  /** Stop taking requests, finish those in flight, drain claimed deliveries, close the store. */
   close(): Promise<void>;
 }
 
@@ -25,10 +27,21 @@ export function databaseFile(dataDir: string): string {
 export async function startServer(config: Readonly<Config>, options: { logger?: false } = {}): Promise<RunningServer> {
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   const store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
-  const app = await buildApp({ config, store, adminToken: admin.token, version: VERSION, ...(options.logger === false ? { logger: false } : {}) });
+  let delivery: DeliveryService | null = null;
+  const app = await buildApp({
+    config,
+    store,
+    adminToken: admin.token,
+    version: VERSION,
+    refreshDestinations: async () => delivery?.refresh(),
+    ...(options.logger === false ? { logger: false } : {}),
+  });
+  delivery = new DeliveryService(store, config, app.log);
   try {
+    await delivery.start();
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await delivery.stop();
     await store.close();
     throw error;
   }
@@ -45,6 +58,10 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     store,
     url: `http://${host}:${port}`,
     adminToken: admin.token,
-    close: () => (closing ??= app.close().then(() => store.close())),
+    delivery,
+    close: () => (closing ??= app.close().then(async () => {
+      await delivery.stop();
+      await store.close();
+    })),
   };
 }

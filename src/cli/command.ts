@@ -7,6 +7,8 @@ export interface CommandContext {
   /** Positional arguments after the command words, as declared in `Command.args`. */
   args: string[];
   values: FlagValues;
+  /** The whole command line after `leadhook`, to print the command that fetches the next page. */
+  argv: readonly string[];
   /** `--json`: print the raw API answer instead of a table or summary. */
   isJson: boolean;
   out(text: string): void;

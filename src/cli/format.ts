@@ -51,7 +51,14 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** The hint printed under a page that has more results. */
-export function moreHint(nextCursor: string | null | undefined, command: string): string {
-  return typeof nextCursor === 'string' ? `\nMore results: ${command} --cursor ${nextCursor}\n` : '';
+/** The hint under a page that has more results: the same command line with `--cursor` (never `--token`). */
+export function moreHint(nextCursor: string | null | undefined, argv: readonly string[]): string {
+  if (typeof nextCursor !== 'string') return '';
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--cursor' || arg === '--token') i++;
+    else if (!arg.startsWith('--cursor=') && !arg.startsWith('--token=')) kept.push(/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  }
+  return `\nMore results: leadhook ${[...kept, '--cursor', nextCursor].join(' ')}\n`;
 }

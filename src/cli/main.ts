@@ -62,7 +62,7 @@ async function runCommand(command: Command, argv: readonly string[]): Promise<vo
   if (missing !== undefined) throw usageError(`missing --${missing}`, usage);
   const config = loadClientConfig(undefined, { url: stringFlag(values, 'url'), token: stringFlag(values, 'token') });
   const api = createClient(config.url, resolveClientToken(config, usage));
-  await command.run({ api, args, values, isJson: isFlagSet(values, 'json'), out });
+  await command.run({ api, args, values, argv, isJson: isFlagSet(values, 'json'), out });
 }
 
 function print(text: string): number {

@@ -33,6 +33,11 @@ export const Errors = {
   LH_E_INTERNAL: define('LH_E_INTERNAL', 500, 'Internal error'),
   LH_E_CLI_USAGE: define('LH_E_CLI_USAGE', 400, '%s'),
   LH_E_SERVER_UNREACHABLE: define('LH_E_SERVER_UNREACHABLE', 503, 'Cannot reach leadhook at %s: %s'),
+  LH_E_DESTINATION_NOT_FOUND: define('LH_E_DESTINATION_NOT_FOUND', 404, 'No destination with id %s'),
+  LH_E_DELIVERY_NOT_FOUND: define('LH_E_DELIVERY_NOT_FOUND', 404, 'No delivery with id %s'),
+  LH_E_DESTINATION_URL_REFUSED: define('LH_E_DESTINATION_URL_REFUSED', 400, 'Destination URL refused: %s'),
+  LH_E_FILTER_INVALID: define('LH_E_FILTER_INVALID', 400, 'The filter does not compile: %s'),
+  LH_E_DELIVERY_IN_FLIGHT: define('LH_E_DELIVERY_IN_FLIGHT', 409, 'Delivery %s is being sent right now; retry when it finishes'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof Errors;

@@ -7,6 +7,8 @@ import { registerErrorHandler } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { leadRoutes } from './routes/leads.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { requestRoutes } from './routes/requests.js';
 import { sourceRoutes } from './routes/sources.js';
 
@@ -14,7 +16,9 @@ import { sourceRoutes } from './routes/sources.js';
 export const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs'>;
+  /** Reload destinations into the delivery planner after they change. */
+  refreshDestinations: () => Promise<void>;
   store: Store;
   adminToken: string;
   version: string;
@@ -40,5 +44,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   sourceRoutes(app, deps.store, deps.config.publicUrl);
   leadRoutes(app, deps.store);
   requestRoutes(app, deps.store);
+  destinationRoutes(app, {
+    store: deps.store,
+    allowPrivateDestinations: deps.config.allowPrivateDestinations,
+    secretOverlapHours: deps.config.secretOverlapHours,
+    refresh: deps.refreshDestinations,
+  });
+  deliveryRoutes(app, { store: deps.store, timeoutMs: deps.config.deliveryTimeoutMs });
   return app;
 }

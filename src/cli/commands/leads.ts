@@ -14,11 +14,11 @@ const FILTER_OPTIONS = {
   ...PAGE_OPTIONS,
 } as const;
 
-function printPage(ctx: CommandContext, page: { items: Lead[]; nextCursor: string | null }, again: string): void {
+function printPage(ctx: CommandContext, page: { items: Lead[]; nextCursor: string | null }): void {
   if (ctx.isJson) return ctx.out(json(page));
   if (page.items.length === 0) return ctx.out('No leads found.\n');
   const rows = page.items.map((l) => [l.id, l.provider, l.stage, l.person.fullName, l.person.phone ?? l.person.phoneRaw, l.person.email ?? l.person.emailRaw, time(l.lastEventAt)]);
-  ctx.out(table(['id', 'provider', 'stage', 'name', 'phone', 'email', 'last event'], rows) + moreHint(page.nextCursor, again));
+  ctx.out(table(['id', 'provider', 'stage', 'name', 'phone', 'email', 'last event'], rows) + moreHint(page.nextCursor, ctx.argv));
 }
 
 async function list(ctx: CommandContext): Promise<void> {
@@ -32,12 +32,12 @@ async function list(ctx: CommandContext): Promise<void> {
     limit: stringFlag(v, 'limit'),
     cursor: stringFlag(v, 'cursor'),
   });
-  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`), 'leadhook leads list [same filters]');
+  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`));
 }
 
 async function search(ctx: CommandContext): Promise<void> {
   const qs = query({ q: ctx.args[0], limit: stringFlag(ctx.values, 'limit'), cursor: stringFlag(ctx.values, 'cursor') });
-  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`), `leadhook leads search ${JSON.stringify(ctx.args[0] ?? '')}`);
+  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`));
 }
 
 async function show(ctx: CommandContext): Promise<void> {

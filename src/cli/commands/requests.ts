@@ -29,7 +29,7 @@ async function list(ctx: CommandContext): Promise<void> {
   if (ctx.isJson) return ctx.out(json(page));
   if (page.items.length === 0) return ctx.out('No stored requests found.\n');
   const rows = page.items.map((r) => [r.id, r.sourceId, r.provider, time(r.receivedAt), r.status, r.httpStatus, r.bodySize, r.reason ?? r.items.map((i) => i.outcome).join(',')]);
-  ctx.out(table(['id', 'source', 'provider', 'received', 'status', 'http', 'bytes', 'items / reason'], rows) + moreHint(page.nextCursor, 'leadhook requests list [same filters]'));
+  ctx.out(table(['id', 'source', 'provider', 'received', 'status', 'http', 'bytes', 'items / reason'], rows) + moreHint(page.nextCursor, ctx.argv));
 }
 
 async function show(ctx: CommandContext): Promise<void> {

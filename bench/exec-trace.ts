@@ -1,0 +1,72 @@
+import type Database from 'better-sqlite3';
+
+/** Time spent in `db.exec` by statement, and how many requests each COMMIT carried. */
+export interface ExecTrace {
+  commits: number;
+  /** `SAVEPOINT job` calls: one per request handed to the commit batcher. */
+  jobs: number;
+  commitMs: { total: number; p50: number; p99: number; max: number };
+  /** Total ms per statement kind (BEGIN, SAVEPOINT, RELEASE, COMMIT, other). */
+  execMsByKind: Record<string, number>;
+  /** Largest number of jobs in one transaction. */
+  maxJobsPerCommit: number;
+}
+
+const KINDS = ['BEGIN', 'SAVEPOINT', 'RELEASE', 'COMMIT', 'ROLLBACK'] as const;
+
+function kindOf(sql: string): string {
+  const head = sql.trimStart().slice(0, 9).toUpperCase();
+  return KINDS.find((k) => head.startsWith(k)) ?? 'other';
+}
+
+/**
+ * Wrap `db.exec` (the commit batcher's BEGIN/SAVEPOINT/RELEASE/COMMIT) to count transactions and
+ * time them, without touching leadhook's code: the instance property shadows the prototype method.
+ * The cost is two clock reads per call.
+ */
+export function traceExec(db: Database.Database): { take(): ExecTrace } {
+  const original = db.exec.bind(db);
+  let commitTimes: number[] = [];
+  let byKind: Record<string, number> = {};
+  let jobs = 0;
+  let jobsInTx = 0;
+  let maxJobs = 0;
+  db.exec = (sql: string) => {
+    const kind = kindOf(sql);
+    const t0 = process.hrtime.bigint();
+    try {
+      return original(sql);
+    } finally {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      byKind[kind] = (byKind[kind] ?? 0) + ms;
+      if (kind === 'SAVEPOINT') {
+        jobs++;
+        jobsInTx++;
+      } else if (kind === 'COMMIT') {
+        commitTimes.push(ms);
+        maxJobs = Math.max(maxJobs, jobsInTx);
+        jobsInTx = 0;
+      } else if (kind === 'BEGIN') {
+        jobsInTx = 0;
+      }
+    }
+  };
+  return {
+    take(): ExecTrace {
+      const sorted = [...commitTimes].sort((a, b) => a - b);
+      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+      const trace: ExecTrace = {
+        commits: sorted.length,
+        jobs,
+        commitMs: { total: sorted.reduce((a, b) => a + b, 0), p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN },
+        execMsByKind: byKind,
+        maxJobsPerCommit: maxJobs,
+      };
+      commitTimes = [];
+      byKind = {};
+      jobs = 0;
+      maxJobs = 0;
+      return trace;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../config.js';
+import type { Store } from '../storage/port.js';
+import { DestinationPlanner } from './planner.js';
+import { DeliveryWorker } from './worker.js';
+
+type DeliveryConfig = Pick<
+  Config,
+  'retryScheduleMs' | 'deliveryTimeoutMs' | 'allowPrivateDestinations' | 'disableAfterDays' | 'deliveryConcurrency'
+>;
+
+export interface DeliveryLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Outbound delivery in one process: the planner ingest consults, and the worker that sends. */
+export class DeliveryService {
+  readonly planner: DestinationPlanner;
+  readonly worker: DeliveryWorker;
+
+  constructor(
+    private readonly store: Store,
+    config: DeliveryConfig,
+    log?: DeliveryLog,
+  ) {
+    this.planner = new DestinationPlanner((destinationId, error) => log?.warn({ destinationId }, `destination rule failed: ${error}`));
+    this.worker = new DeliveryWorker({
+      store: store.delivery,
+      schedule: config.retryScheduleMs,
+      timeoutMs: config.deliveryTimeoutMs,
+      maxInFlight: config.deliveryConcurrency,
+      perDestinationMaxInFlight: Math.max(1, Math.ceil(config.deliveryConcurrency / 4)),
+      disableAfterMs: config.disableAfterDays * 86_400_000,
+      allowPrivateDestinations: config.allowPrivateDestinations,
+      onDestinationMayBeDisabled: () => void this.refresh(),
+      ...(log ? { log } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.store.delivery.setPlanner(this.planner);
+    this.worker.start();
+  }
+
+  /** Reload destinations after any change to them. */
+  async refresh(): Promise<void> {
+    this.planner.load(await this.store.delivery.listDestinations());
+    this.worker.wake();
+  }
+
+  /** Stop claiming and drain the deliveries already claimed. */
+  async stop(): Promise<void> {
+    await this.worker.stop();
+  }
+}

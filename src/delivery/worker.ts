@@ -1,0 +1,182 @@
+import { decideAfterAttempt } from '../core/retry-policy.js';
+import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
+import { checkDestinationUrl } from './destination-url.js';
+import { sendWebhook, type AttemptResult } from './sender.js';
+import { signPayload } from './signing.js';
+
+export interface WorkerOptions {
+  store: DeliveryStore;
+  schedule: readonly number[];
+  timeoutMs: number;
+  /** Sends in flight at once, all destinations together. */
+  maxInFlight: number;
+  /** Sends in flight at once to one destination: a slow receiver cannot take every slot. */
+  perDestinationMaxInFlight: number;
+  /** A destination failing this long (ms) when a delivery gives up is disabled. */
+  disableAfterMs: number;
+  allowPrivateDestinations: boolean;
+  /** Upper bound of the idle sleep between looks for due deliveries, ms. */
+  pollIntervalMs?: number;
+  /** Called when an attempt may have disabled its destination (410, or failing for too long). */
+  onDestinationMayBeDisabled?: (destinationId: string) => void;
+  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  fetchImpl?: typeof fetch;
+  random?: () => number;
+}
+
+/**
+ * Claims due deliveries, signs and sends them, and records each attempt's outcome. Woken by the
+ * store after every commit that wrote deliveries, and by a timer for retries that come due.
+ */
+export class DeliveryWorker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly perDestination = new Map<string, number>();
+  private isRunning = false;
+  private isTicking = false;
+  private wantsTick = false;
+  private timer: NodeJS.Timeout | null = null;
+  private lastRequeue = 0;
+
+  constructor(private readonly o: WorkerOptions) {
+    o.store.onDeliveriesCommitted(() => this.wake());
+  }
+
+  start(): void {
+    this.isRunning = true;
+    this.lastRequeue = 0;
+    this.wake();
+  }
+
+  /** Stop claiming and wait for the sends already claimed to finish and be recorded. */
+  async stop(): Promise<void> {
+    this.isRunning = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Look for due deliveries soon (coalesced). */
+  wake(): void {
+    if (!this.isRunning) return;
+    if (this.isTicking) {
+      this.wantsTick = true;
+      return;
+    }
+    this.isTicking = true;
+    setImmediate(() => void this.tick());
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      do {
+        this.wantsTick = false;
+        await this.claimAndSend();
+      } while (this.wantsTick && this.isRunning);
+      await this.armTimer();
+    } catch (error) {
+      this.o.log?.error({ err: error }, 'delivery worker: could not claim deliveries; retrying');
+      this.armFallbackTimer();
+    } finally {
+      this.isTicking = false;
+    }
+  }
+
+  private async claimAndSend(): Promise<void> {
+    const now = new Date();
+    if (now.getTime() - this.lastRequeue > 5_000) {
+      this.lastRequeue = now.getTime();
+      await this.o.store.requeueExpiredClaims(now.toISOString());
+    }
+    const free = this.o.maxInFlight - this.inFlight.size;
+    if (free <= 0 || !this.isRunning) return;
+    const saturated = [...this.perDestination].filter(([, n]) => n >= this.o.perDestinationMaxInFlight).map(([id]) => id);
+    // The lease outlives the send timeout, so a crashed worker's claims come back, a live one's never do.
+    const leaseUntil = new Date(now.getTime() + this.o.timeoutMs + 30_000).toISOString();
+    const claimed = await this.o.store.claimDueDeliveries(now.toISOString(), free, leaseUntil, saturated);
+    for (const c of claimed) this.launch(c);
+  }
+
+  private launch(c: ClaimedDelivery): void {
+    const destinationId = c.delivery.destinationId;
+    this.perDestination.set(destinationId, (this.perDestination.get(destinationId) ?? 0) + 1);
+    const run = this.deliver(c)
+      .catch((error: unknown) => this.o.log?.error({ err: error, deliveryId: c.delivery.id }, 'delivery worker: recording an attempt failed'))
+      .finally(() => {
+        this.inFlight.delete(c.delivery.id);
+        const n = (this.perDestination.get(destinationId) ?? 1) - 1;
+        if (n <= 0) this.perDestination.delete(destinationId);
+        else this.perDestination.set(destinationId, n);
+        this.wake();
+      });
+    this.inFlight.set(c.delivery.id, run);
+  }
+
+  private async deliver(c: ClaimedDelivery): Promise<void> {
+    const startedAt = new Date();
+    const result = await this.attempt(c, startedAt);
+    const now = new Date();
+    const outcome = decideAfterAttempt({
+      attemptNumber: c.delivery.attemptCount + 1,
+      status: result.status,
+      error: result.error,
+      retryAfter: result.retryAfter,
+      schedule: this.o.schedule,
+      now,
+      random: this.o.random ?? Math.random,
+    });
+    let decision: AttemptDecision;
+    if (outcome.kind === 'delivered') decision = { kind: 'delivered' };
+    else if (outcome.kind === 'retry') decision = { kind: 'retry', after: outcome.after.toISOString() };
+    else if (outcome.kind === 'disable') decision = { kind: 'disable', reason: 'the receiver answered 410 Gone' };
+    else decision = { kind: 'give_up' };
+    await this.o.store.completeAttempt({
+      deliveryId: c.delivery.id,
+      attempt: {
+        startedAt: startedAt.toISOString(),
+        statusCode: result.status,
+        latencyMs: result.latencyMs,
+        error: result.error,
+        responseSnippet: result.responseSnippet,
+      },
+      decision,
+      now: now.toISOString(),
+      disableAfterMs: this.o.disableAfterMs,
+    });
+    if (decision.kind === 'disable' || decision.kind === 'give_up') this.o.onDestinationMayBeDisabled?.(c.delivery.destinationId);
+  }
+
+  private async attempt(c: ClaimedDelivery, startedAt: Date): Promise<AttemptResult> {
+    // Checked again at send time: a name may resolve elsewhere than when the destination was created.
+    const check = await checkDestinationUrl(c.url, { allowPrivate: this.o.allowPrivateDestinations });
+    if (!check.ok) return { status: null, latencyMs: 0, error: `refused: ${check.reason}`, responseSnippet: null, retryAfter: null };
+    const headers = {
+      ...signPayload({ id: c.delivery.eventId, timestamp: startedAt, body: c.body, secrets: c.secrets }),
+      'idempotency-key': c.delivery.eventId,
+    };
+    return sendWebhook({ url: c.url, body: c.body, headers, timeoutMs: this.o.timeoutMs, ...(this.o.fetchImpl ? { fetchImpl: this.o.fetchImpl } : {}) });
+  }
+
+  private async armTimer(): Promise<void> {
+    if (!this.isRunning) return;
+    const poll = this.o.pollIntervalMs ?? 1_000;
+    const next = await this.o.store.nextDueAt();
+    // A due delivery that was not claimed waits behind an earlier one of its lead, or for a free
+    // slot: both end with a completion, which wakes the worker. So sleep the poll interval then.
+    const untilDue = next === null ? poll : Date.parse(next) - Date.now();
+    const wait = untilDue <= 0 ? poll : Math.min(poll, untilDue);
+    this.setTimer(wait);
+  }
+
+  private armFallbackTimer(): void {
+    if (this.isRunning) this.setTimer(this.o.pollIntervalMs ?? 1_000);
+  }
+
+  private setTimer(ms: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.wake();
+    }, ms);
+    this.timer.unref();
+  }
+}

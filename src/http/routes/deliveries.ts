@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { hubError } from '../../core/errors.js';
+import { timeOrderedId } from '../../core/ids.js';
+import { sendWebhook } from '../../delivery/sender.js';
+import { signPayload } from '../../delivery/signing.js';
+import type { DeliveryStatus } from '../../storage/delivery-port.js';
+import type { Store } from '../../storage/port.js';
+import { signingSecrets } from '../../storage/sqlite/delivery-rows.js';
+import { mustGet } from './destinations.js';
+
+interface DeliveriesQueryIn {
+  destinationId?: string;
+  status?: DeliveryStatus;
+  leadId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+const STATUSES = ['pending', 'delivering', 'succeeded', 'failed'];
+
+/** `/api/deliveries`, retry and replay, and `POST /api/destinations/:id/test`. */
+export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeoutMs: number }): void {
+  const { store } = deps;
+  app.get<{ Querystring: DeliveriesQueryIn }>(
+    '/api/deliveries',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            destinationId: { type: 'string', minLength: 1 },
+            status: { type: 'string', enum: STATUSES },
+            leadId: { type: 'string', minLength: 1 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+            cursor: { type: 'string', minLength: 1 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { limit, ...rest } = request.query;
+      return store.delivery.listDeliveries({ limit: limit ?? 50, ...rest });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/deliveries/:id', async (request) => {
+    const d = await store.delivery.getDelivery(request.params.id);
+    if (d === null) throw hubError('LH_E_DELIVERY_NOT_FOUND', request.params.id);
+    return d;
+  });
+
+  app.post<{ Params: { id: string } }>('/api/deliveries/:id/retry', async (request) => {
+    const d = await store.delivery.retryDelivery(request.params.id, new Date().toISOString());
+    if (d === null) throw hubError('LH_E_DELIVERY_NOT_FOUND', request.params.id);
+    if (d.status === 'delivering') throw hubError('LH_E_DELIVERY_IN_FLIGHT', d.id);
+    return d;
+  });
+
+  app.post<{ Params: { id: string }; Body: { since: string; status?: 'failed' | 'succeeded' } }>(
+    '/api/destinations/:id/replay',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['since'],
+          additionalProperties: false,
+          properties: { since: { type: 'string', format: 'date-time' }, status: { type: 'string', enum: ['failed', 'succeeded'] } },
+        },
+      },
+    },
+    async (request) => {
+      const dest = await mustGet(store, request.params.id);
+      const since = new Date(request.body.since).toISOString();
+      const requeued = await store.delivery.replayDeliveries(dest.id, since, request.body.status, new Date().toISOString());
+      return { requeued };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/api/destinations/:id/test', async (request) => {
+    const dest = await mustGet(store, request.params.id);
+    const now = new Date();
+    const id = timeOrderedId('evt');
+    const body = JSON.stringify({ type: 'destination.test', id, timestamp: now.toISOString(), data: { destinationId: dest.id, message: 'leadhook test event' } });
+    const headers = { ...signPayload({ id, timestamp: now, body, secrets: signingSecrets(dest, now.toISOString()) }), 'idempotency-key': id };
+    const result = await sendWebhook({ url: dest.url, body, headers, timeoutMs: deps.timeoutMs });
+    return { ok: result.status !== null && result.status >= 200 && result.status < 300, eventId: id, ...result };
+  });
+}
