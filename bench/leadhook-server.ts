@@ -36,10 +36,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ url: server.url, dataDir, adminToken: BENCH_ADMIN_TOKEN, sqlite })}\n`);
 
   // SIGUSR2 = "print what the commits did since the last SIGUSR2" (one JSON line), for the report.
-  if (store instanceof SqliteStore) {
-    const tracer = traceExec(store.db);
-    process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ trace: tracer.take() })}\n`));
-  }
+  const tracer = store instanceof SqliteStore ? traceExec(store.db) : null;
+  process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ trace: tracer?.take() ?? null })}\n`));
 
   let isStopping = false;
   const stop = (): void => {

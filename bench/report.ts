@@ -1,6 +1,7 @@
 import type { CpuInfo } from 'node:os';
 import type { PhaseResult } from './load.js';
 import type { PayloadSpec } from './payloads.js';
+import type { ExecTrace } from './exec-trace.js';
 import type { DurabilityCheck } from './verify.js';
 
 /** The issue's targets, for the main (Praetorian) line at 32 connections. */
@@ -12,6 +13,7 @@ export interface Measured {
   result: PhaseResult;
   serverCpu: number | null;
   loadgenCpu: number;
+  trace?: ExecTrace | null;
 }
 
 export interface Line {
@@ -63,6 +65,17 @@ function errorsOf(line: Line): string[] {
   return out;
 }
 
+/** How leadhook's group commit behaved: requests per COMMIT and the time the event loop spent in it. */
+function traceLine(t: ExecTrace, seconds: number): string {
+  const share = (ms: number): string => `${((ms / (seconds * 1000)) * 100).toFixed(1)}%`;
+  const perJob = (t.execMsByKind['SAVEPOINT'] ?? 0) + (t.execMsByKind['RELEASE'] ?? 0);
+  return (
+    `leadhook group commit: ${t.commits} COMMITs for ${t.jobs} requests (${fixed(t.jobs / t.commits, 1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
+    `COMMIT p50 ${fixed(t.commitMs.p50, 2)} ms, p99 ${fixed(t.commitMs.p99, 2)} ms; event loop blocked in COMMIT ${share(t.commitMs.total)} ` +
+    `and in per-request SAVEPOINT/RELEASE exec ${share(perJob)} of the phase`
+  );
+}
+
 /** Render the whole report; `hasErrors` is true when a line had non-2xx answers, socket errors or lost leads. */
 export function formatReport(input: ReportInput): { text: string; hasErrors: boolean } {
   const out: string[] = [];
@@ -96,6 +109,8 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
       `ratio leadhook/no-op: ${fixed(ratio, 2)} (target ≥ ${TARGET_RATIO.toFixed(2)}${isMain ? `: ${verdict(ratio >= TARGET_RATIO)}` : ', informative'}); ` +
         `leadhook p99 ${fixed(p99, 1)} ms (target < ${TARGET_P99_MS} ms${isMain ? `: ${verdict(p99 < TARGET_P99_MS)}` : ', informative'})`,
     );
+    const trace = line.leadhook.trace;
+    if (trace !== null && trace !== undefined) out.push(traceLine(trace, line.leadhook.result.seconds));
     const d = line.durability;
     out.push(
       `durable leads stored: ${d.stored} (2xx answers: ${d.acked}; acknowledged but missing: ${d.missing.length}; ` +

@@ -14,6 +14,7 @@ import { cpuMeter, measureFsync } from './cpu.js';
 import { Counter, runPhase, type PhaseResult, type PhaseTarget } from './load.js';
 import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
 import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
+import type { ExecTrace } from './exec-trace.js';
 import { checkDurability } from './verify.js';
 import { formatReport, type Line } from './report.js';
 
@@ -74,17 +75,29 @@ interface Measured {
   loadgenCpu: number;
   /** When the phase ran, on the monotonic clock (to cut the CPU profile to it). */
   window: TimeWindow;
+  /** leadhook only: its transactions during the phase. */
+  trace: ExecTrace | null;
 }
 
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-async function measure(child: Child<unknown>, target: PhaseTarget, payload: PayloadSpec, counter: Counter, s: Settings, seconds: number): Promise<Measured> {
+async function measure(
+  child: Child<unknown>,
+  target: PhaseTarget,
+  payload: PayloadSpec,
+  counter: Counter,
+  s: Settings,
+  seconds: number,
+  isTraced: boolean,
+): Promise<Measured> {
+  if (isTraced) await child.ask<ExecTrace>('SIGUSR2', 'trace'); // resets the counters
   const stopMeter = cpuMeter(child.process.pid);
   const startUs = nowUs();
   const result = await runPhase(target, payload, counter, s.connections, seconds);
   const window = { startUs, endUs: nowUs() };
   const cpu = stopMeter();
-  return { result, serverCpu: cpu.server, loadgenCpu: cpu.loadgen, window };
+  const trace = isTraced ? await child.ask<ExecTrace>('SIGUSR2', 'trace') : null;
+  return { result, serverCpu: cpu.server, loadgenCpu: cpu.loadgen, window, trace };
 }
 
 interface Scenario {
@@ -132,9 +145,9 @@ async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>
     const source = await createSource(leadhook.info, kind, `bench ${kind}`);
     const headers = payload.headers(source.secret);
     progress(`${payload.label}: no-op ${seconds} s`);
-    const noopRun = await measure(noop, { url: noop.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds);
+    const noopRun = await measure(noop, { url: noop.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds, false);
     progress(`${payload.label}: leadhook ${seconds} s`);
-    const leadhookRun = await measure(leadhook, { url: leadhook.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds);
+    const leadhookRun = await measure(leadhook, { url: leadhook.info.url, path: source.webhookPath, headers }, payload, counter, s, seconds, true);
     scenarios.push({ payload, seconds, noop: noopRun, leadhook: leadhookRun, sourceId: source.id });
   }
   return scenarios;

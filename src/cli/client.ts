@@ -23,7 +23,7 @@ export class ApiError extends Error {
 export interface ApiClient {
   /** Base URL of the server, no trailing slash. */
   readonly url: string;
-  request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<any>;
+  request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
 }
 
 /**

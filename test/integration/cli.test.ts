@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SETTINGS } from '../../src/config.js';
+import { Errors } from '../../src/core/errors.js';
 import { fixtureBytes } from '../helpers/fixtures.js';
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 
@@ -139,5 +140,20 @@ describe('leadhook --help', () => {
     assert.match(res.stdout, /LEADHOOK_DATA_DIR\s+\.\/data\s/);
     for (const s of Object.values(SETTINGS)) assert.match(res.stdout, new RegExp(`^ {2}${s.env}\\s+${s.default === '' ? '\\(unset\\)' : s.default.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s`, 'm'));
     assert.match(res.stdout, /leadhook sources add <provider> --name <name>/);
+  });
+});
+
+describe('the documentation matches the code', () => {
+  it('docs/errors.md lists every code of src/core/errors.ts with its status, and no other', () => {
+    const doc = readFileSync(join(ROOT, 'docs/errors.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `(LH_E_[A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    assert.deepEqual(rows, Object.values(Errors).map((e) => [e.code, e.statusCode]));
+  });
+
+  it('the README configuration table is SETTINGS, in order, with the same defaults', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## How durability works'));
+    const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (?:`([^`]*)`|\(unset\)) \|/gm)].map((m) => [m[1], m[2] ?? '']);
+    assert.deepEqual(rows, Object.values(SETTINGS).map((v) => [v.env, v.default]));
   });
 });

@@ -14,7 +14,12 @@ const FILTER_OPTIONS = {
   ...PAGE_OPTIONS,
 } as const;
 
-function printPage(ctx: CommandContext, page: { items: Lead[]; nextCursor: string | null }): void {
+interface LeadPage {
+  items: Lead[];
+  nextCursor: string | null;
+}
+
+function printPage(ctx: CommandContext, page: LeadPage): void {
   if (ctx.isJson) return ctx.out(json(page));
   if (page.items.length === 0) return ctx.out('No leads found.\n');
   const rows = page.items.map((l) => [l.id, l.provider, l.stage, l.person.fullName, l.person.phone ?? l.person.phoneRaw, l.person.email ?? l.person.emailRaw, time(l.lastEventAt)]);
@@ -32,12 +37,12 @@ async function list(ctx: CommandContext): Promise<void> {
     limit: stringFlag(v, 'limit'),
     cursor: stringFlag(v, 'cursor'),
   });
-  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`));
+  printPage(ctx, (await ctx.api.request('GET', `/api/leads${qs}`)) as LeadPage);
 }
 
 async function search(ctx: CommandContext): Promise<void> {
   const qs = query({ q: ctx.args[0], limit: stringFlag(ctx.values, 'limit'), cursor: stringFlag(ctx.values, 'cursor') });
-  printPage(ctx, await ctx.api.request('GET', `/api/leads${qs}`));
+  printPage(ctx, (await ctx.api.request('GET', `/api/leads${qs}`)) as LeadPage);
 }
 
 async function show(ctx: CommandContext): Promise<void> {
