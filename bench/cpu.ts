@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile } from './load.js';
 
@@ -51,4 +51,24 @@ export function measureFsync(rounds = 50): { p50: number; p99: number } {
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+}
+
+function cpuTotals(): { idle: number; all: number } {
+  let idle = 0;
+  let all = 0;
+  for (const cpu of cpus()) {
+    const t = cpu.times;
+    idle += t.idle;
+    all += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, all };
+}
+
+/** Share (%) of all CPUs that other processes kept busy over `ms` before the run starts. */
+export async function machineBusy(ms = 500): Promise<number> {
+  const a = cpuTotals();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = cpuTotals();
+  const all = b.all - a.all;
+  return all <= 0 ? 0 : (1 - (b.idle - a.idle) / all) * 100;
 }

@@ -10,6 +10,8 @@ export interface ExecTrace {
   execMsByKind: Record<string, number>;
   /** Largest number of jobs in one transaction. */
   maxJobsPerCommit: number;
+  /** Per-statement timings when BENCH_TRACE_SQL=1, else null. */
+  statements?: StatementTrace | null;
 }
 
 const KINDS = ['BEGIN', 'SAVEPOINT', 'RELEASE', 'COMMIT', 'ROLLBACK'] as const;
@@ -67,6 +69,40 @@ export function traceExec(db: Database.Database): { take(): ExecTrace } {
       jobs = 0;
       maxJobs = 0;
       return trace;
+    },
+  };
+}
+
+/** Calls and total ms per prepared statement (keyed by its SQL, squeezed to one line). */
+export type StatementTrace = Record<string, { calls: number; ms: number }>;
+
+/**
+ * Opt-in (BENCH_TRACE_SQL=1): wrap `run`/`get`/`all` of every better-sqlite3 statement, by patching
+ * the Statement prototype, to time each statement leadhook runs. Costs ~1 µs per call, so it is off
+ * by default; use it to see which statements dominate, not to read the rate.
+ */
+export function traceStatements(db: Database.Database): { take(): StatementTrace } {
+  const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, unknown>;
+  let stats: StatementTrace = {};
+  for (const method of ['run', 'get', 'all'] as const) {
+    const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
+    proto[method] = function (this: Database.Statement, ...args: unknown[]): unknown {
+      const t0 = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const key = this.source.replace(/\s+/g, ' ').trim().slice(0, 60);
+        const entry = (stats[key] ??= { calls: 0, ms: 0 });
+        entry.calls++;
+        entry.ms += Number(process.hrtime.bigint() - t0) / 1e6;
+      }
+    };
+  }
+  return {
+    take(): StatementTrace {
+      const out = stats;
+      stats = {};
+      return out;
     },
   };
 }

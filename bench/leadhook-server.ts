@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/store.js';
-import { traceExec } from './exec-trace.js';
+import { traceExec, traceStatements } from './exec-trace.js';
 
 /** Fixed admin token of the bench server (loopback only, throwaway data directory). */
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -37,7 +37,11 @@ async function main(): Promise<void> {
 
   // SIGUSR2 = "print what the commits did since the last SIGUSR2" (one JSON line), for the report.
   const tracer = store instanceof SqliteStore ? traceExec(store.db) : null;
-  process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ trace: tracer?.take() ?? null })}\n`));
+  const sqlTracer = store instanceof SqliteStore && process.env['BENCH_TRACE_SQL'] === '1' ? traceStatements(store.db) : null;
+  process.on('SIGUSR2', () => {
+    const trace = tracer === null ? null : { ...tracer.take(), statements: sqlTracer?.take() ?? null };
+    process.stdout.write(`${JSON.stringify({ trace })}\n`);
+  });
 
   let isStopping = false;
   const stop = (): void => {

@@ -29,8 +29,8 @@ export interface ReportInput {
   warmupSeconds: number;
   node: string;
   cpus: CpuInfo[];
-  /** 1-minute load average when the run started (os.loadavg()[0]). */
-  loadAtStart: number;
+  /** % of all CPUs busy (other processes) during 0.5 s before the run. */
+  busyAtStart: number;
   sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string } | null;
   fsync: { p50: number; p99: number };
   /** How the leadhook child was stopped before its database was read. */
@@ -76,6 +76,16 @@ function traceLine(t: ExecTrace, seconds: number): string {
   );
 }
 
+/** BENCH_TRACE_SQL=1: the statements leadhook ran, most expensive first, in µs per request. */
+function statementLines(stats: NonNullable<ExecTrace['statements']>, requests: number): string[] {
+  const rows = Object.entries(stats).sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((a, [, v]) => a + v.ms, 0);
+  return [
+    `prepared statements (timed, BENCH_TRACE_SQL=1): ${fixed((total * 1000) / requests, 0)} µs per request in all`,
+    ...rows.slice(0, 10).map(([sql, v]) => `  ${fixed((v.ms * 1000) / requests, 0).padStart(5)} µs/req  ${fixed(v.calls / requests, 2).padStart(5)} calls/req  ${sql}`),
+  ];
+}
+
 /** Render the whole report; `hasErrors` is true when a line had non-2xx answers, socket errors or lost leads. */
 export function formatReport(input: ReportInput): { text: string; hasErrors: boolean } {
   const out: string[] = [];
@@ -88,10 +98,9 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
       ? 'leadhook store: not SQLite'
       : `leadhook SQLite ${sq.sqliteVersion}: journal_mode=${sq.journalMode.toUpperCase()}, synchronous=${sq.synchronous}, group commit up to ${sq.commitBatchMax} requests; write+fsync of 4 KiB in the temp dir: p50 ${fixed(input.fsync.p50, 2)} ms, p99 ${fixed(input.fsync.p99, 2)} ms`,
   );
-  const busy = input.loadAtStart >= input.cpus.length * 0.5;
   out.push(
-    `load average at start: ${input.loadAtStart.toFixed(2)}` +
-      (busy ? ' (BUSY MACHINE: other processes compete with both servers and the load generator; rates and ratios are noisy)' : ''),
+    `CPU busy before the run (other processes, 0.5 s sample): ${Math.round(input.busyAtStart)}%` +
+      (input.busyAtStart >= 10 ? ' — BUSY MACHINE: others compete with both servers and the load generator; rates and ratios are noisy' : ''),
   );
   let hasErrors = false;
   input.lines.forEach((line, i) => {
@@ -110,7 +119,10 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
         `leadhook p99 ${fixed(p99, 1)} ms (target < ${TARGET_P99_MS} ms${isMain ? `: ${verdict(p99 < TARGET_P99_MS)}` : ', informative'})`,
     );
     const trace = line.leadhook.trace;
-    if (trace !== null && trace !== undefined) out.push(traceLine(trace, line.leadhook.result.seconds));
+    if (trace !== null && trace !== undefined) {
+      out.push(traceLine(trace, line.leadhook.result.seconds));
+      if (trace.statements !== null && trace.statements !== undefined) out.push(...statementLines(trace.statements, trace.jobs));
+    }
     const d = line.durability;
     out.push(
       `durable leads stored: ${d.stored} (2xx answers: ${d.acked}; acknowledged but missing: ${d.missing.length}; ` +

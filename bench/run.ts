@@ -6,11 +6,11 @@
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
-import { cpuMeter, measureFsync } from './cpu.js';
+import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
 import { Counter, runPhase, type PhaseResult, type PhaseTarget } from './load.js';
 import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
 import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
@@ -154,7 +154,7 @@ async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>
 }
 
 async function main(s: Settings): Promise<number> {
-  const loadAtStart = loadavg()[0] ?? 0;
+  const busyAtStart = await machineBusy();
   const fsync = measureFsync();
   const profileDir = s.isProfileOn ? mkdtempSync(join(tmpdir(), 'leadhook-bench-prof-')) : null;
   // SIGKILL: what was acknowledged must be in the file even when the process dies abruptly.
@@ -186,7 +186,7 @@ async function main(s: Settings): Promise<number> {
     warmupSeconds: s.warmupSeconds,
     node: process.versions.node,
     cpus: cpus(),
-    loadAtStart,
+    busyAtStart,
     sqlite: leadhook.info.sqlite,
     fsync,
     leadhookStop,
