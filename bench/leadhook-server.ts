@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, { host: '127.0.0.1', port: 0, dataDir, adminToken: BENCH_ADMIN_TOKEN, logLevel: 'silent' });
   const server = await startServer(config, { logger: false });
   const store = server.store;
+  // Experiments only (BENCH_SQLITE_PRAGMAS="cache_size=-65536;wal_autocheckpoint=4000"): try a setting
+  // before proposing it for src/storage. The report prints them, so such a run is never mistaken for the default.
+  const extraPragmas = (process.env['BENCH_SQLITE_PRAGMAS'] ?? '').split(';').map((p) => p.trim()).filter((p) => p !== '');
+  if (store instanceof SqliteStore) for (const pragma of extraPragmas) store.db.pragma(pragma);
   const sqlite =
     store instanceof SqliteStore
       ? {
@@ -31,6 +35,7 @@ async function main(): Promise<void> {
           synchronous: SYNCHRONOUS[Number(store.db.pragma('synchronous', { simple: true }))] ?? 'unknown',
           commitBatchMax: config.commitBatchMax,
           sqliteVersion: String(store.db.prepare('select sqlite_version()').pluck().get()),
+          extraPragmas,
         }
       : null;
   process.stdout.write(`${JSON.stringify({ url: server.url, dataDir, adminToken: BENCH_ADMIN_TOKEN, sqlite })}\n`);

@@ -31,7 +31,7 @@ export interface ReportInput {
   cpus: CpuInfo[];
   /** % of all CPUs busy (other processes) during 0.5 s before the run. */
   busyAtStart: number;
-  sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string } | null;
+  sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string; extraPragmas: string[] } | null;
   fsync: { p50: number; p99: number };
   /** How the leadhook child was stopped before its database was read. */
   leadhookStop: 'SIGKILL' | 'SIGTERM';
@@ -96,7 +96,7 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
   out.push(
     sq === null
       ? 'leadhook store: not SQLite'
-      : `leadhook SQLite ${sq.sqliteVersion}: journal_mode=${sq.journalMode.toUpperCase()}, synchronous=${sq.synchronous}, group commit up to ${sq.commitBatchMax} requests; write+fsync of 4 KiB in the temp dir: p50 ${fixed(input.fsync.p50, 2)} ms, p99 ${fixed(input.fsync.p99, 2)} ms`,
+      : `leadhook SQLite ${sq.sqliteVersion}: journal_mode=${sq.journalMode.toUpperCase()}, synchronous=${sq.synchronous}, group commit up to ${sq.commitBatchMax} requests${sq.extraPragmas.length > 0 ? `; EXPERIMENT, extra pragmas: ${sq.extraPragmas.join('; ')}` : ''}; write+fsync of 4 KiB in the temp dir: p50 ${fixed(input.fsync.p50, 2)} ms, p99 ${fixed(input.fsync.p99, 2)} ms`,
   );
   out.push(
     `CPU busy before the run (other processes, 0.5 s sample): ${Math.round(input.busyAtStart)}%` +

@@ -22,7 +22,7 @@ interface LeadhookInfo {
   url: string;
   dataDir: string;
   adminToken: string;
-  sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string } | null;
+  sqlite: { journalMode: string; synchronous: string; commitBatchMax: number; sqliteVersion: string; extraPragmas: string[] } | null;
 }
 
 interface NoopInfo {

@@ -89,10 +89,15 @@ export class DeliveryWorker {
     }
     const free = this.o.maxInFlight - this.inFlight.size;
     if (free <= 0 || !this.isRunning) return;
-    const saturated = [...this.perDestination].filter(([, n]) => n >= this.o.perDestinationMaxInFlight).map(([id]) => id);
     // The lease outlives the send timeout, so a crashed worker's claims come back, a live one's never do.
     const leaseUntil = new Date(now.getTime() + this.o.timeoutMs + 30_000).toISOString();
-    const claimed = await this.o.store.claimDueDeliveries(now.toISOString(), free, leaseUntil, saturated);
+    const claimed = await this.o.store.claimDueDeliveries({
+      now: now.toISOString(),
+      limit: free,
+      leaseUntil,
+      perDestination: this.o.perDestinationMaxInFlight,
+      inFlight: Object.fromEntries(this.perDestination),
+    });
     for (const c of claimed) this.launch(c);
   }
 

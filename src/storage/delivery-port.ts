@@ -105,8 +105,17 @@ export interface DeliveryStore {
   /** Called after every commit that wrote deliveries (workers wake up). */
   onDeliveriesCommitted(listener: () => void): void;
 
-  /** Mark up to `limit` due deliveries `delivering` until `leaseUntil`, oldest first, one per (destination, lead) in order. */
-  claimDueDeliveries(now: string, limit: number, leaseUntil: string, excludeDestinationIds: readonly string[]): Promise<ClaimedDelivery[]>;
+  /**
+   * Mark up to `limit` due deliveries `delivering` until `leaseUntil`, oldest first, at most
+   * `perDestination` in flight per destination (counting `inFlight`), one per (destination, lead) in order.
+   */
+  claimDueDeliveries(claim: {
+    now: string;
+    limit: number;
+    leaseUntil: string;
+    perDestination: number;
+    inFlight: Readonly<Record<string, number>>;
+  }): Promise<ClaimedDelivery[]>;
   completeAttempt(completion: AttemptCompletion): Promise<void>;
   /** Deliveries whose worker died (lease expired) become pending again. */
   requeueExpiredClaims(now: string): Promise<number>;

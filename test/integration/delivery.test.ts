@@ -257,3 +257,52 @@ describe('destination URL safety', () => {
     }
   });
 });
+
+describe('delivery isolation and restarts', () => {
+  it('a receiver that never answers does not hold back another destination', async () => {
+    const t = await startTestServer({ ...FAST, deliveryConcurrency: 8, deliveryTimeoutMs: 3000 });
+    const stuck = await startReceiver(() => undefined); // never answers
+    const fast = await startReceiver();
+    try {
+      const src = await createSource(t, 'praetorian');
+      await t.api('POST', '/api/destinations', { name: 'stuck', url: stuck.url, sourceIds: [src.id] });
+      await t.api('POST', '/api/destinations', { name: 'fast', url: fast.url, sourceIds: [src.id] });
+      const leads = Array.from({ length: 20 }, (_, i) => lead(`led_iso${i}`));
+      const started = Date.now();
+      await t.hook(src.webhookPath, leads, { authorization: src.secret });
+      await fast.waitFor((r) => r.length >= 20, 2500);
+      assert.ok(Date.now() - started < 2500, 'all 20 reached the healthy receiver before the stuck one timed out once');
+      assert.ok(stuck.received.length <= 2, 'the stuck destination holds at most its own share of slots');
+    } finally {
+      await stuck.close();
+      await fast.close();
+      await t.close();
+    }
+  });
+
+  it('keeps undelivered events across a restart and delivers them once the receiver is back', async () => {
+    const t1 = await startTestServer({ ...FAST, retryScheduleMs: [0, 200, 200, 200, 200, 200, 200, 200, 200, 200] });
+    const down = await startReceiver((_r, _n, res) => res.writeHead(503).end());
+    const src = await createSource(t1, 'praetorian');
+    await t1.api('POST', '/api/destinations', { name: 'crm', url: down.url, sourceIds: [src.id] });
+    const res = await t1.hook(src.webhookPath, [lead('led_restart_dlv')], { authorization: src.secret });
+    await down.waitFor((r) => r.length >= 1);
+    const eventId = down.received[0]!.headers['webhook-id'];
+    await t1.close({ keepData: true });
+    down.setResponder((_r, _n, r) => r.writeHead(200).end());
+    const t2 = await startTestServer(FAST, t1.dataDir);
+    try {
+      await down.waitFor((r) => r.length >= 2, 5000);
+      const d = await eventually(async () => {
+        const l = (await t2.api('GET', `/api/deliveries?leadId=${res.json.leads[0].id}&status=succeeded`)).json;
+        return l.items[0];
+      });
+      assert.equal(d.eventId, eventId, 'the same event, with the same webhook-id, after the restart');
+      const ids = down.received.map((r) => r.headers['webhook-id']);
+      assert.equal(new Set(ids).size, 1, 'no event invented by the restart');
+    } finally {
+      await down.close();
+      await t2.close();
+    }
+  });
+});

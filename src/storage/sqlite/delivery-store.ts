@@ -102,9 +102,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.batcher.run(() => this.st.deleteDestination.run({ id, now }).changes > 0);
   }
 
-  async claimDueDeliveries(now: string, limit: number, leaseUntil: string, excludeDestinationIds: readonly string[]): Promise<ClaimedDelivery[]> {
+  async claimDueDeliveries(claim: Parameters<DeliveryStore['claimDueDeliveries']>[0]): Promise<ClaimedDelivery[]> {
+    const { now, limit, leaseUntil, perDestination, inFlight } = claim;
     return this.batcher.run(() => {
-      const rows = this.st.claimDue.all({ now, limit, leaseUntil, exclude: JSON.stringify(excludeDestinationIds) }) as DeliveryRow[];
+      const rows = this.st.claimDue.all({ now, limit, leaseUntil, perDestination, inFlight: JSON.stringify(inFlight) }) as DeliveryRow[];
       const destinations = new Map<string, DestinationRecord>();
       return rows
         .sort((a, b) => a.seq - b.seq)
