@@ -5,7 +5,7 @@
  * the parent goes away (its end of stdin closes). On SIGUSR2 it prints `{ trace }`: commits, requests
  * per commit and time in BEGIN/SAVEPOINT/RELEASE/COMMIT since the previous SIGUSR2.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
@@ -18,8 +18,9 @@ const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
+const dataDir = mkdtempSync(join(tmpdir(), 'leadhook-bench-'));
+
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leadhook-bench-'));
   // The environment is read too, so LEADHOOK_COMMIT_BATCH_MAX=1 shows the cost without group commit.
   const config = loadConfig(process.env, { host: '127.0.0.1', port: 0, dataDir, adminToken: BENCH_ADMIN_TOKEN, logLevel: 'silent' });
   const server = await startServer(config, { logger: false });
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  rmSync(dataDir, { recursive: true, force: true });
   process.stderr.write(`leadhook bench server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -42,13 +42,15 @@ const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toF
 const pct = (n: number | null): string => (n === null ? '-' : `${Math.round(n)}%`);
 
 function row(cells: string[]): string {
-  const widths = [10, 9, 9, 9, 9, 9, 12, 13];
+  const widths = [10, 9, 9, 9, 9, 9, 12, 12, 13];
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 10) : c.padStart(widths[i] ?? 10))).join('');
 }
 
 function serverRow(name: string, m: Measured): string {
   const r = m.result;
-  return row([name, fixed(r.rate, 0), fixed(r.p50, 2), fixed(r.p99, 2), fixed(r.max, 1), String(r.non2xx + r.errors), pct(m.serverCpu), pct(m.loadgenCpu)]);
+  // CPU per request: what one webhook costs the server process, whatever the machine's speed.
+  const usPerReq = m.serverCpu === null ? Number.NaN : ((m.serverCpu / 100) * 1e6) / r.rate;
+  return row([name, fixed(r.rate, 0), fixed(r.p50, 2), fixed(r.p99, 2), fixed(r.max, 1), String(r.non2xx + r.errors), pct(m.serverCpu), fixed(usPerReq, 0), pct(m.loadgenCpu)]);
 }
 
 /** Problems that make the run an error (exit ≠ 0), as opposed to a missed target. */
@@ -70,7 +72,7 @@ function traceLine(t: ExecTrace, seconds: number): string {
   const share = (ms: number): string => `${((ms / (seconds * 1000)) * 100).toFixed(1)}%`;
   const perJob = (t.execMsByKind['SAVEPOINT'] ?? 0) + (t.execMsByKind['RELEASE'] ?? 0);
   return (
-    `leadhook group commit: ${t.commits} COMMITs for ${t.jobs} requests (${fixed(t.jobs / t.commits, 1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
+    `leadhook group commit: ${t.commits} COMMITs for ${t.jobs} write jobs (${fixed(t.jobs / t.commits, 1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
     `COMMIT p50 ${fixed(t.commitMs.p50, 2)} ms, p99 ${fixed(t.commitMs.p99, 2)} ms; event loop blocked in COMMIT ${share(t.commitMs.total)} ` +
     `and in per-request SAVEPOINT/RELEASE exec ${share(perJob)} of the phase`
   );
@@ -107,7 +109,7 @@ export function formatReport(input: ReportInput): { text: string; hasErrors: boo
     const avg = Math.round(line.leadhook.result.avgBodyBytes);
     out.push('');
     out.push(`ingest, ${input.connections} connections, ${line.seconds} s per server (after ${input.warmupSeconds} s warm-up), ${line.payload.label} (~${avg} B), one new lead per request`);
-    out.push(row(['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'server CPU', 'loadgen CPU']));
+    out.push(row(['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'server CPU', 'CPU µs/req', 'loadgen CPU']));
     out.push(serverRow('no-op', line.noop));
     out.push(serverRow('leadhook', line.leadhook));
     const ratio = line.leadhook.result.rate / line.noop.result.rate;

@@ -3,7 +3,9 @@
  * parses the same bodies, same load generator, same run, loopback only. See bench/README.md.
  *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2), BENCH_ANAROCK (1; 0 skips
- * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it).
+ * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it),
+ * BENCH_TRACE_SQL (1 = time every prepared statement), BENCH_SQLITE_PRAGMAS (experiments only).
+ * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -11,12 +13,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
-import { Counter, runPhase, type PhaseResult, type PhaseTarget } from './load.js';
+import { Counter, runPhase, type PhaseTarget } from './load.js';
 import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
 import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
 import type { ExecTrace } from './exec-trace.js';
 import { checkDurability } from './verify.js';
-import { formatReport, type Line } from './report.js';
+import { formatReport, type Line, type Measured as ReportedPhase } from './report.js';
 
 interface LeadhookInfo {
   url: string;
@@ -69,10 +71,7 @@ async function createSource(info: LeadhookInfo, provider: PayloadKind, name: str
   return json;
 }
 
-interface Measured {
-  result: PhaseResult;
-  serverCpu: number | null;
-  loadgenCpu: number;
+interface Measured extends ReportedPhase {
   /** When the phase ran, on the monotonic clock (to cut the CPU profile to it). */
   window: TimeWindow;
   /** leadhook only: its transactions during the phase. */

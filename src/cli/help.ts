@@ -5,12 +5,13 @@ import { table } from './format.js';
 
 const GLOBAL_FLAGS = `Options (every command but serve):
   --url <url>      server to talk to; else LEADHOOK_URL; else http://127.0.0.1:$PORT
+                   (destinations add takes --url as the receiver's URL; it uses LEADHOOK_URL or PORT)
   --token <token>  admin token; else LEADHOOK_ADMIN_TOKEN; else the token file in LEADHOOK_DATA_DIR
   --json           print the raw API JSON instead of a table or summary
   -h, --help       show help
 `;
 
-const EXIT_CODES = `Exit codes: 0 success; 1 usage error or a 4xx answer; 2 server unreachable, a 5xx answer or invalid configuration.
+const EXIT_CODES = `Exit codes: 0 success; 1 usage error, a 4xx answer, or a destination test the receiver did not answer 2xx; 2 server unreachable, a 5xx answer or invalid configuration.
 `;
 
 /** Every environment variable with its default, straight from SETTINGS (src/config.ts). */
@@ -27,7 +28,7 @@ export function mainHelp(groups: readonly CommandGroup[]): string {
     ['leadhook help [<group>]', 'this help, or one group\'s'],
   ];
   const usage = lines.map(([u, s]) => `  ${u}\n      ${s}`).join('\n');
-  return `leadhook ${VERSION}: receive, verify, normalize and store real-estate lead webhooks.\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}\n${environmentHelp()}\n${EXIT_CODES}`;
+  return `leadhook ${VERSION}: receive, verify, normalize, store and forward real-estate lead webhooks.\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}\n${environmentHelp()}\n${EXIT_CODES}`;
 }
 
 /** `leadhook <group> --help`. */

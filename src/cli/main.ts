@@ -3,12 +3,14 @@ import { HubError } from '../core/errors.js';
 import { isFlagSet, parseCommandArgs, peekCommand, stringFlag, usageError } from './args.js';
 import { ApiError, createClient, resolveClientToken } from './client.js';
 import type { Command, CommandGroup } from './command.js';
+import { deliveries } from './commands/deliveries.js';
+import { destinations } from './commands/destinations.js';
 import { leads } from './commands/leads.js';
 import { requests } from './commands/requests.js';
 import { sources } from './commands/sources.js';
 import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
-const GROUPS: readonly CommandGroup[] = [sources, leads, requests];
+const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries];
 const MAIN_HINT = "Run 'leadhook --help' for usage.";
 
 const out = (text: string): void => {
@@ -47,7 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (wantsHelp) return print(commandHelp(command));
   await runCommand(command, argv);
-  return 0;
+  // A command that printed its answer may still report a failure (`destinations test`: no 2xx).
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 async function runCommand(command: Command, argv: readonly string[]): Promise<void> {
@@ -60,7 +63,9 @@ async function runCommand(command: Command, argv: readonly string[]): Promise<vo
   }
   const missing = (command.requiredFlags ?? []).find((f) => stringFlag(values, f) === undefined);
   if (missing !== undefined) throw usageError(`missing --${missing}`, usage);
-  const config = loadClientConfig(undefined, { url: stringFlag(values, 'url'), token: stringFlag(values, 'token') });
+  // A command that declares its own --url (`destinations add`: the receiver's URL) reaches the server through LEADHOOK_URL or PORT.
+  const serverUrl = 'url' in command.options ? undefined : stringFlag(values, 'url');
+  const config = loadClientConfig(undefined, { url: serverUrl, token: stringFlag(values, 'token') });
   const api = createClient(config.url, resolveClientToken(config, usage));
   await command.run({ api, args, values, argv, isJson: isFlagSet(values, 'json'), out });
 }

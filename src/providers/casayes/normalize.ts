@@ -1,4 +1,5 @@
-import { EMPTY_ATTRIBUTION, type Person } from '../../core/lead.js';
+import { creationPatch } from '../shared/creation-patch.js';
+import type { Person } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
 import { normalizePhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, text } from '../../core/normalize/text.js';
@@ -39,27 +40,14 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
   // An unreadable date stays in extra rather than vanish.
   if (created !== null || fields.get('CreatedDate') === null) fields.take('CreatedDate');
 
-  return {
-    ok: true,
-    patch: {
-      providerLeadId,
-      // Creation-only webhook ("whenever a new lead is received"): the lead key is the event key (providers.md §4.7).
-      idempotencyKey: providerLeadId,
-      providerEventType: null,
-      occurredAt: created,
-      fields: {
-        stage: 'new',
-        providerStatus: null,
-        person,
-        message: text(fields.get('Message')),
-        attribution: { ...EMPTY_ATTRIBUTION, source: text(fields.get('Source')) },
-        assignee: null,
-        providerCreatedAt: created,
-        extra: fields.rest(),
-      },
-      timeline: [],
-    },
-  };
+  return creationPatch({
+    providerLeadId,
+    createdAt: created,
+    person,
+    message: text(fields.get('Message')),
+    attribution: { source: text(fields.get('Source')) },
+    extra: fields.rest(),
+  });
 }
 
 function missingReference(fields: CaseInsensitiveFields, reference: unknown): string {

@@ -1,4 +1,5 @@
-import { EMPTY_ATTRIBUTION, type Person } from '../../core/lead.js';
+import { creationPatch } from '../shared/creation-patch.js';
+import type { Person } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
 import { normalizePhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, omitKeys, text } from '../../core/normalize/text.js';
@@ -43,27 +44,14 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
   const dataRest = omitKeys(data, dataTaken);
   if (Object.keys(dataRest).length > 0) extra.data = dataRest;
 
-  return {
-    ok: true,
-    patch: {
-      providerLeadId,
-      // Praetorian only announces creations: the lead id is the event key (providers.md §4.7).
-      idempotencyKey: providerLeadId,
-      providerEventType: null,
-      occurredAt: created,
-      fields: {
-        stage: 'new',
-        providerStatus: null,
-        person,
-        message: text(data[messageKey]),
-        attribution: { ...EMPTY_ATTRIBUTION, pageUrl: text(item.url) },
-        assignee: null,
-        providerCreatedAt: created,
-        extra,
-      },
-      timeline: [],
-    },
-  };
+  return creationPatch({
+    providerLeadId,
+    createdAt: created,
+    person,
+    message: text(data[messageKey]),
+    attribution: { pageUrl: text(item.url) },
+    extra: extra,
+  });
 }
 
 function idProblem(id: unknown): string {
