@@ -41,6 +41,8 @@ export function openSqliteStore(file: string, options: SqliteOptions = {}): Sqli
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: fewer checkpoints land inside a COMMIT.
+    db.pragma('wal_autocheckpoint = 10000');
     migrateSqlite(db);
   } catch (error) {
     db.close();
@@ -53,6 +55,11 @@ export class SqliteStore implements Store {
   private readonly st: Statements;
   private readonly batcher: CommitBatcher;
   readonly delivery: SqliteDeliveryStore;
+  /**
+   * Sources by id, read on every webhook. This process is the only writer of the file (SQLite),
+   * so the cache is kept exact by the write methods below.
+   */
+  private readonly sourceCache = new Map<string, SourceRecord | null>();
 
   constructor(
     readonly db: Database.Database,
@@ -64,15 +71,22 @@ export class SqliteStore implements Store {
   }
 
   async createSource(source: NewSource): Promise<SourceRecord> {
-    return this.write(() => {
+    const created = await this.write(() => {
       this.st.insertSource.run(source);
       return toSource(this.st.selectSource.get(source.id) as SourceRow);
     });
+    this.sourceCache.set(created.id, created);
+    return created;
   }
 
   async getSource(id: string): Promise<SourceRecord | null> {
+    const cached = this.sourceCache.get(id);
+    if (cached !== undefined) return cached;
     const row = this.read(() => this.st.selectSource.get(id) as SourceRow | undefined);
-    return row === undefined ? null : toSource(row);
+    const source = row === undefined ? null : toSource(row);
+    // Unknown ids are not cached: anyone can send requests for random ids.
+    if (source !== null) this.sourceCache.set(id, source);
+    return source;
   }
 
   async listSources(): Promise<SourceRecord[]> {
@@ -81,6 +95,7 @@ export class SqliteStore implements Store {
 
   async updateSource(id: string, changes: SourceChanges, now: string): Promise<SourceRecord | null> {
     return this.write(() => {
+      this.sourceCache.delete(id); // inside the transaction: no read can re-cache the old row after this
       const row = this.st.selectSource.get(id) as SourceRow | undefined;
       if (row === undefined || row.deleted_at !== null) return null;
       const current = toSource(row);
@@ -96,7 +111,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteSource(id: string, now: string): Promise<boolean> {
-    return this.write(() => this.st.deleteSource.run({ id, now }).changes > 0);
+    return this.write(() => {
+      this.sourceCache.delete(id);
+      return this.st.deleteSource.run({ id, now }).changes > 0;
+    });
   }
 
   async ingest(job: IngestJob): Promise<IngestResult> {
