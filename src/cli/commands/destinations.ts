@@ -189,7 +189,7 @@ async function replay(ctx: CommandContext): Promise<void> {
   if (r.requeued === 0) return ctx.out(`Nothing to replay: no${which} deliveries of ${id} created since ${since}.\n`);
   ctx.out(
     `Requeued ${r.requeued}${which} ${r.requeued === 1 ? 'delivery' : 'deliveries'} of ${id} created since ${since}. ` +
-      `They are sent again now, in order per lead, with their original webhook-id.\nFollow them with: leadhook deliveries list --destination ${id}\n`,
+      `${r.requeued === 1 ? 'It is' : 'They are'} sent again now, in order per lead, with the original webhook-id.\nFollow them with: leadhook deliveries list --destination ${id}\n`,
   );
 }
 
