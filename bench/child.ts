@@ -33,10 +33,16 @@ function jsonObject(line: string): Record<string, unknown> | null {
 
 /**
  * Start `node [nodeFlags] --import tsx <file>` and wait for its first stdout line that is a JSON
- * object. Rejects (and kills it) if it exits or stays silent for `timeoutMs`.
+ * object. Rejects (and kills it) if it exits or stays silent for `timeoutMs`. `env` adds to the parent's environment.
  */
-export function startChild<T>(name: string, file: string, options: { nodeFlags?: string[]; timeoutMs?: number } = {}): Promise<Child<T>> {
+export function startChild<T>(
+  name: string,
+  file: string,
+  options: { nodeFlags?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<Child<T>> {
   const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', file], {
+    // The parent's environment, plus `env` (e.g. LEADHOOK_ALLOW_PRIVATE_DESTINATIONS=1 for the delivery bench).
+    env: { ...process.env, ...(options.env ?? {}) },
     // stdin stays open as a lifeline: the child stops when it closes (the parent died).
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: ingest throughput and latency of leadhook against a no-op Fastify server that
- * parses the same bodies, same load generator, same run, loopback only. See bench/README.md.
+ * parses the same bodies, same load generator, same run, loopback only; then (bench/delivery.ts)
+ * delivery throughput and lag to a no-op receiver against a bare HTTP client. See bench/README.md.
  *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2), BENCH_ANAROCK (1; 0 skips
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it),
  * BENCH_TRACE_SQL (1 = time every prepared statement), BENCH_SQLITE_PRAGMAS (experiments only).
+ * Delivery part: BENCH_DELIVERY (1; 0 skips it), BENCH_DELIVERY_SECONDS (8), BENCH_DELIVERY_RATE (250
+ * leads/s), BENCH_DELIVERY_BACKLOG (3000); BENCH_INGEST=0 skips the ingest part.
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
+import { runDeliveryBench, type DeliverySettings } from './delivery.js';
 import { Counter, runPhase, type PhaseTarget } from './load.js';
 import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
 import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
@@ -37,6 +41,9 @@ interface Settings {
   warmupSeconds: number;
   isAnarockOn: boolean;
   isProfileOn: boolean;
+  isIngestOn: boolean;
+  /** null: BENCH_DELIVERY=0. */
+  delivery: DeliverySettings | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +63,18 @@ function readSettings(): Settings {
     warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 2, 0, 60),
     isAnarockOn: process.env['BENCH_ANAROCK'] !== '0',
     isProfileOn: process.env['BENCH_PROFILE'] === '1',
+    isIngestOn: process.env['BENCH_INGEST'] !== '0',
+    delivery:
+      process.env['BENCH_DELIVERY'] === '0'
+        ? null
+        : {
+            seconds: intFromEnv('BENCH_DELIVERY_SECONDS', 8, 1, 600),
+            rate: intFromEnv('BENCH_DELIVERY_RATE', 250, 1, 100_000),
+            backlog: intFromEnv('BENCH_DELIVERY_BACKLOG', 3000, 100, 1_000_000),
+            // As src/delivery/service.ts: a quarter of LEADHOOK_DELIVERY_CONCURRENCY (default 64) per destination.
+            perDestination: Math.max(1, Math.ceil(intFromEnv('LEADHOOK_DELIVERY_CONCURRENCY', 64, 1, 100_000) / 4)),
+            isProfileOn: process.env['BENCH_PROFILE'] === '1',
+          },
   };
 }
 
@@ -152,7 +171,19 @@ async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>
   return scenarios;
 }
 
+/** Both parts, each printing its own report; 1 if either had errors. */
 async function main(s: Settings): Promise<number> {
+  let code = 0;
+  if (s.isIngestOn) code = Math.max(code, await ingestMain(s));
+  if (s.delivery !== null) {
+    const report = await runDeliveryBench(s.delivery, here);
+    process.stdout.write(`${report.text}\n`);
+    if (report.hasErrors) code = Math.max(code, 1);
+  }
+  return code;
+}
+
+async function ingestMain(s: Settings): Promise<number> {
   const busyAtStart = await machineBusy();
   const fsync = measureFsync();
   const profileDir = s.isProfileOn ? mkdtempSync(join(tmpdir(), 'leadhook-bench-prof-')) : null;
@@ -218,7 +249,11 @@ function start(): void {
     return;
   }
   // Bound the whole run: warm-ups, phases and start-up, plus a minute of slack.
-  const budgetMs = (2 * settings.warmupSeconds + 2 * settings.seconds + (settings.isAnarockOn ? settings.seconds + 2 : 0) + 60) * 1000;
+  const ingestS = settings.isIngestOn ? 2 * settings.warmupSeconds + 2 * settings.seconds + (settings.isAnarockOn ? settings.seconds + 2 : 0) : 0;
+  // Delivery: warm-up, steady phase, backlog ingest and drain, ceiling; plus its own drain timeouts' worth of slack.
+  const d = settings.delivery;
+  const deliveryS = d === null ? 0 : d.seconds + 20 + Math.ceil(d.backlog / 200) + 60;
+  const budgetMs = (ingestS + deliveryS + 60) * 1000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: no result after ${budgetMs / 1000} s; giving up\n`);
     killAllChildren();
