@@ -29,23 +29,19 @@ export function prepareDeliveryStatements(db: Database.Database) {
       `INSERT INTO deliveries (id, event_id, destination_id, lead_id, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES (@id, @eventId, @destinationId, @leadId, 'pending', 0, @now, @now, @now)`,
     ),
-    // Oldest due first; never past a destination's free slots (a slow receiver keeps only its share);
-    // never a delivery whose lead has an earlier one still pending or in flight (per-lead order).
+    activeDestinationIds: db.prepare('SELECT id FROM destinations WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY id'),
+    // One destination's oldest due deliveries, skipping any whose lead has an earlier one still
+    // pending or in flight (per-lead order). Reads the deliveries_claim index and stops at LIMIT.
     claimDue: db.prepare(
       `UPDATE deliveries SET status = 'delivering', claimed_until = @leaseUntil, updated_at = @now
        WHERE id IN (
-         SELECT id FROM (
-           SELECT d.id, d.seq, d.next_attempt_at, d.destination_id,
-                  row_number() OVER (PARTITION BY d.destination_id ORDER BY d.next_attempt_at, d.seq) AS rn
-           FROM deliveries d JOIN destinations x ON x.id = d.destination_id
-           WHERE d.status = 'pending' AND d.next_attempt_at <= @now
-             AND x.disabled_at IS NULL AND x.deleted_at IS NULL
-             AND NOT EXISTS (
-               SELECT 1 FROM deliveries e
-               WHERE e.destination_id = d.destination_id AND e.lead_id = d.lead_id AND e.seq < d.seq
-                 AND e.status IN ('pending', 'delivering')))
-         WHERE rn <= @perDestination - coalesce(json_extract(@inFlight, '$.' || destination_id), 0)
-         ORDER BY next_attempt_at, seq
+         SELECT d.id FROM deliveries d
+         WHERE d.destination_id = @destinationId AND d.status = 'pending' AND d.next_attempt_at <= @now
+           AND NOT EXISTS (
+             SELECT 1 FROM deliveries e
+             WHERE e.destination_id = d.destination_id AND e.lead_id = d.lead_id AND e.seq < d.seq
+               AND e.status IN ('pending', 'delivering'))
+         ORDER BY d.next_attempt_at, d.seq
          LIMIT @limit)
        RETURNING *`,
     ),

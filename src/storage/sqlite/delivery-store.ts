@@ -24,6 +24,7 @@ import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-s
 export class SqliteDeliveryStore implements DeliveryStore {
   private readonly st: DeliveryStatements;
   private planner: DeliveryPlanner | null = null;
+  private claimRound = 0;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
@@ -105,7 +106,16 @@ export class SqliteDeliveryStore implements DeliveryStore {
   async claimDueDeliveries(claim: Parameters<DeliveryStore['claimDueDeliveries']>[0]): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseUntil, perDestination, inFlight } = claim;
     return this.batcher.run(() => {
-      const rows = this.st.claimDue.all({ now, limit, leaseUntil, perDestination, inFlight: JSON.stringify(inFlight) }) as DeliveryRow[];
+      // Each destination gets at most its free slots; the starting destination rotates for fairness.
+      const ids = (this.st.activeDestinationIds.all() as { id: string }[]).map((r) => r.id);
+      const start = ids.length === 0 ? 0 : this.claimRound++ % ids.length;
+      const rows: DeliveryRow[] = [];
+      for (let i = 0; i < ids.length && rows.length < limit; i++) {
+        const destinationId = ids[(start + i) % ids.length] as string;
+        const free = Math.min(perDestination - (inFlight[destinationId] ?? 0), limit - rows.length);
+        if (free <= 0) continue;
+        rows.push(...(this.st.claimDue.all({ now, leaseUntil, destinationId, limit: free }) as DeliveryRow[]));
+      }
       const destinations = new Map<string, DestinationRecord>();
       return rows
         .sort((a, b) => a.seq - b.seq)
