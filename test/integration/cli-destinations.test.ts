@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { cli } from '../helpers/cli.js';
 import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `node bin/leadhook.js …` as a child process; never rejects, the exit code is in the result. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/leadhook.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function lead(id: string) {
   return { id, created: '2024-01-02T03:04:05Z', data: { first_name: 'Dee', last_name: id, phone: '+14155552671', email: `${id}@example.com` } };

@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { SETTINGS } from '../../src/config.js';
 import { Errors } from '../../src/core/errors.js';
 import { fixtureBytes } from '../helpers/fixtures.js';
+import { cli, ROOT } from '../helpers/cli.js';
 import { startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `node bin/leadhook.js …` as a child process; never rejects, the exit code is in the result. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/leadhook.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
