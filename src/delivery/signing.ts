@@ -133,3 +133,10 @@ export function verifySignature(input: VerifyInput): VerifyResult {
   }
   return { ok: false, reason: 'bad_signature' };
 }
+
+/** The secrets that sign now: the current one, and the previous one until its overlap window ends. */
+export function signingSecrets(d: { secret: string; previousSecret: string | null; previousSecretExpiresAt: string | null }, now: string): string[] {
+  const out = [d.secret];
+  if (d.previousSecret !== null && d.previousSecretExpiresAt !== null && d.previousSecretExpiresAt > now) out.push(d.previousSecret);
+  return out;
+}

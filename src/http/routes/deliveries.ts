@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { hubError } from '../../core/errors.js';
 import { timeOrderedId } from '../../core/ids.js';
 import { sendWebhook } from '../../delivery/sender.js';
-import { signPayload } from '../../delivery/signing.js';
+import { signingSecrets, signPayload } from '../../delivery/signing.js';
 import type { DeliveryStatus } from '../../storage/delivery-port.js';
 import type { Store } from '../../storage/port.js';
-import { signingSecrets } from '../../storage/sqlite/delivery-rows.js';
 import { mustGet } from './destinations.js';
 
 interface DeliveriesQueryIn {

@@ -97,10 +97,3 @@ export function toAttempt(r: AttemptRow): AttemptRecord {
     responseSnippet: r.response_snippet,
   };
 }
-
-/** The secrets that sign now: the current one, and the previous one until its overlap window ends. */
-export function signingSecrets(d: Pick<DestinationRecord, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now: string): string[] {
-  const out = [d.secret];
-  if (d.previousSecret !== null && d.previousSecretExpiresAt !== null && d.previousSecretExpiresAt > now) out.push(d.previousSecret);
-  return out;
-}

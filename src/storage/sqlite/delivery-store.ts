@@ -16,8 +16,9 @@ import type {
   NewDestination,
 } from '../delivery-port.js';
 import type { Page } from '../port.js';
+import { signingSecrets } from '../../delivery/signing.js';
 import type { CommitBatcher } from './commit-batcher.js';
-import { signingSecrets, toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
+import { toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
 import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
 
 /** Outbound delivery on SQLite: shares the connection and the group commit of the ingest store. */

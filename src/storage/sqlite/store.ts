@@ -124,7 +124,6 @@ export class SqliteStore implements Store {
       deliveries += this.delivery.fanOut(change, r.receivedAt);
     };
     const result = await this.write(() => {
-      deliveries = 0; // a retried savepoint starts over
       const items = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job.items);
       const status = requestStatus(job.kind, items);
       this.st.insertRequest.run({
@@ -151,7 +150,6 @@ export class SqliteStore implements Store {
   async reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult> {
     let deliveries = 0;
     const result = await this.write(() => {
-      deliveries = 0;
       const row = this.st.selectRequest.get(requestId) as RequestRow | undefined;
       if (row === undefined) throw new Error(`request ${requestId} vanished`);
       const items = applyItems(
