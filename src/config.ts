@@ -32,6 +32,11 @@ export interface Config {
   secretOverlapHours: number;
   /** Sends in flight at once (`LEADHOOK_DELIVERY_CONCURRENCY`). */
   deliveryConcurrency: number;
+  /**
+   * On SIGTERM/SIGINT, the longest wait for in-flight requests and deliveries, ms
+   * (`LEADHOOK_SHUTDOWN_GRACE_MS`); then open connections are closed and unfinished sends aborted.
+   */
+  shutdownGraceMs: number;
 }
 
 interface Setting {
@@ -56,6 +61,7 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   disableAfterDays: { env: 'LEADHOOK_DISABLE_AFTER_DAYS', default: '5', help: 'disable a destination failing this many days' },
   secretOverlapHours: { env: 'LEADHOOK_SECRET_OVERLAP_HOURS', default: '24', help: 'hours the old signing secret still signs after rotation' },
   deliveryConcurrency: { env: 'LEADHOOK_DELIVERY_CONCURRENCY', default: '64', help: 'delivery requests in flight at once' },
+  shutdownGraceMs: { env: 'LEADHOOK_SHUTDOWN_GRACE_MS', default: '25000', help: 'on SIGTERM, longest wait for in-flight requests and deliveries, ms' },
 };
 
 function schedule(text: string, problems: string[]): readonly number[] {
@@ -116,6 +122,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     disableAfterDays: int('disableAfterDays', 1, 365),
     secretOverlapHours: int('secretOverlapHours', 0, 24 * 30),
     deliveryConcurrency: int('deliveryConcurrency', 1, 1024),
+    shutdownGraceMs: int('shutdownGraceMs', 0, 3_600_000),
     ...overrides,
   };
   if (problems.length > 0) throw new HubError('LH_E_CONFIG_INVALID', [problems.join('; ')]);

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resolveAdminToken } from './admin-token.js';
@@ -14,7 +15,12 @@ export interface RunningServer {
   url: string;
   adminToken: string;
   delivery: DeliveryService;
-  /** Stop taking requests, finish those in flight, drain claimed deliveries, close the store. */
+  /**
+   * Graceful stop: take no new connections, finish the requests in flight and the deliveries already
+   * claimed, then close the store. After `shutdownGraceMs`, the connections still open are closed
+   * (their requests are not acknowledged, so providers retry them) and the sends still waiting are
+   * aborted (recorded as failed attempts, due again at the next start).
+   */
   close(): Promise<void>;
 }
 
@@ -24,7 +30,7 @@ export function databaseFile(dataDir: string): string {
 }
 
 /** Open the store, build the app and listen. Used by `leadhook serve` and by the tests. */
-export async function startServer(config: Readonly<Config>, options: { logger?: false } = {}): Promise<RunningServer> {
+export async function startServer(config: Readonly<Config>, options: { logger?: false; logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   const store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
   let delivery: DeliveryService | null = null;
@@ -35,8 +41,17 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     version: VERSION,
     refreshDestinations: async () => delivery?.refresh(),
     ...(options.logger === false ? { logger: false } : {}),
+    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
   });
+  // Storage faults (disk full, read-only, locked, I/O) and recoveries, once per episode.
+  store.setLog(app.log.child({ component: 'storage' }));
   delivery = new DeliveryService(store, config, app.log);
+  // HTTP requests being received or answered: at shutdown they are finished, and their connections closed after.
+  const requestsInFlight = new Set<ServerResponse>();
+  app.server.on('request', (_req, res) => {
+    requestsInFlight.add(res);
+    res.once('close', () => requestsInFlight.delete(res));
+  });
   try {
     await delivery.start();
     await app.listen({ port: config.port, host: config.host });
@@ -52,6 +67,31 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     app.log.info(`generated an admin token, stored in ${admin.file}`);
     process.stdout.write(`\nleadhook admin token (shown once; also in ${admin.file}):\n  ${admin.token}\n\n`);
   }
+  const service = delivery;
+  const shutdown = async (): Promise<void> => {
+    const graceMs = config.shutdownGraceMs;
+    app.log.info(
+      `shutting down: accepting no new connections; waiting up to ${graceMs} ms for the requests (${requestsInFlight.size}) and deliveries (${service.worker.inFlightCount}) in flight`,
+    );
+    // A keep-alive connection would otherwise stay open after its answer until it idles out.
+    for (const res of requestsInFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    const deadline = setTimeout(() => {
+      const requests = requestsInFlight.size;
+      const sends = service.abortInFlight();
+      app.server.closeAllConnections();
+      app.log.warn(
+        `shutdown grace period of ${graceMs} ms is over: closed the connections of ${requests} unfinished requests (not acknowledged, so providers retry them) and aborted ${sends} deliveries in flight (due again at the next start)`,
+      );
+    }, graceMs);
+    try {
+      // Stop claiming at once; what is claimed is sent while the HTTP side drains.
+      await Promise.all([app.close(), service.stop()]);
+    } finally {
+      clearTimeout(deadline);
+    }
+    await store.close();
+    app.log.info('shutdown complete: requests answered, claimed deliveries recorded, store closed');
+  };
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -59,9 +99,6 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     url: `http://${host}:${port}`,
     adminToken: admin.token,
     delivery,
-    close: () => (closing ??= app.close().then(async () => {
-      await delivery.stop();
-      await store.close();
-    })),
+    close: () => (closing ??= shutdown()),
   };
 }

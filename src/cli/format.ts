@@ -3,10 +3,24 @@ const MAX_CELL = 48;
 
 type Cell = string | number | boolean | null | undefined;
 
+/**
+ * Text from a webhook made safe for a terminal: control characters (ESC sequences that move the
+ * cursor, rewrite the title or the clipboard; C1 controls; bidi overrides that reorder what is shown)
+ * are printed as visible `\x..`/`\u....` escapes instead of being interpreted.
+ *
+ * @example printable('Ann\x1b[2J') // 'Ann\\x1b[2J'
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** Text of one cell: null and undefined show as `-`. */
 export function cell(value: Cell, maxCell: number = MAX_CELL): string {
   if (value === null || value === undefined || value === '') return '-';
-  const text = String(value).replace(/\s+/g, ' ');
+  const text = printable(String(value).replace(/\s+/g, ' '));
   return text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text;
 }
 
@@ -31,7 +45,7 @@ export function table(headers: readonly string[], rows: readonly (readonly Cell[
 export function fields(rows: readonly (readonly [string, Cell | undefined])[]): string {
   const shown = rows.filter(([, v]) => v !== undefined);
   const width = Math.max(...shown.map(([k]) => k.length)) + 1;
-  return shown.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v === null || v === '' ? '-' : String(v)}`).join('\n') + '\n';
+  return shown.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v === null || v === '' ? '-' : printable(String(v))}`).join('\n') + '\n';
 }
 
 /** ISO time without milliseconds, in UTC: `2019-05-17 08:08:20Z`. */

@@ -1,21 +1,35 @@
 import { loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 
-/** `leadhook serve`: listen until SIGTERM/SIGINT, then drain in-flight requests and exit 0. */
+/**
+ * `leadhook serve`: listen until SIGTERM/SIGINT, then shut down gracefully (see RunningServer.close:
+ * in-flight requests answered, claimed deliveries recorded, bounded by LEADHOOK_SHUTDOWN_GRACE_MS)
+ * and exit 0. A second signal exits at once with 1, which is as safe as a crash.
+ */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const server = await startServer(config);
-  server.app.log.info(`leadhook listening on ${server.url} (data in ${config.dataDir})`);
-  const stop = (signal: string) => {
-    server.app.log.info(`${signal} received: finishing in-flight requests`);
+  const log = server.app.log;
+  log.info(`leadhook listening on ${server.url} (data in ${config.dataDir})`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn(`${signal} received again: exiting now, without finishing the shutdown`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal} received: shutting down (send it again to exit at once)`);
     server.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('leadhook stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
-        server.app.log.error({ err: error }, 'shutdown failed');
+        log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

@@ -28,7 +28,10 @@ export const Errors = {
   LH_E_PAYLOAD_TOO_LARGE: define('LH_E_PAYLOAD_TOO_LARGE', 413, 'Body exceeds %s bytes'),
   LH_E_HEADERS_TOO_LARGE: define('LH_E_HEADERS_TOO_LARGE', 431, 'Request headers too large'),
   LH_E_UNSUPPORTED_MEDIA_TYPE: define('LH_E_UNSUPPORTED_MEDIA_TYPE', 415, 'Content type %s is not supported; send application/json'),
-  LH_E_STORE_UNAVAILABLE: define('LH_E_STORE_UNAVAILABLE', 503, 'Storage is unavailable; retry later'),
+  LH_E_STORE_UNAVAILABLE: define('LH_E_STORE_UNAVAILABLE', 503, 'Storage is unavailable (%s); retry later'),
+  LH_E_STORE_FULL: define('LH_E_STORE_FULL', 503, 'Storage is full; nothing was stored, retry later'),
+  LH_E_STORE_READONLY: define('LH_E_STORE_READONLY', 503, 'Storage is read-only; nothing was stored, retry later'),
+  LH_E_STORE_LOCKED: define('LH_E_STORE_LOCKED', 503, 'The database is locked by another process; nothing was stored, retry later'),
   LH_E_NOT_REPROCESSABLE: define('LH_E_NOT_REPROCESSABLE', 409, '%s'),
   LH_E_INTERNAL: define('LH_E_INTERNAL', 500, 'Internal error'),
   LH_E_CLI_USAGE: define('LH_E_CLI_USAGE', 400, '%s'),
@@ -62,4 +65,12 @@ export class HubError extends Error {
 /** Build a HubError: `hubError('LH_E_SOURCE_NOT_FOUND', id)`. */
 export function hubError(code: ErrorCode, ...args: (string | number)[]): HubError {
   return new HubError(code, args);
+}
+
+/** The storage faults (disk full, read-only, locked, I/O): answered 503, nothing stored, retry later. */
+export const STORE_FAULT_CODES: readonly ErrorCode[] = ['LH_E_STORE_UNAVAILABLE', 'LH_E_STORE_FULL', 'LH_E_STORE_READONLY', 'LH_E_STORE_LOCKED'];
+
+/** Whether `error` is a storage fault (a HubError with one of STORE_FAULT_CODES). */
+export function isStoreFault(error: unknown): error is HubError {
+  return error instanceof HubError && STORE_FAULT_CODES.includes(error.code);
 }

@@ -108,7 +108,8 @@ const systemLookup: HostLookup = async (host) =>
  * checked as they are; names are resolved and refused if ANY address is non-public, since a client may
  * connect to any of them. A name that does not resolve is refused.
  *
- * Limit: this is a point-in-time check — a DNS answer can change before the connection is made.
+ * This is a point-in-time check — a DNS answer can change before the connection is made — so sends
+ * also go through publicOnlyDispatcher(), which classifies the addresses the socket really uses.
  *
  * @example
  * await checkDestinationUrl('https://crm.example.com/hooks', { allowPrivate: false })

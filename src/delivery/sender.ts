@@ -3,6 +3,7 @@
  * the answer. Every outcome — answer, redirect, timeout, connection failure — comes back as an
  * {@link AttemptResult}; `sendWebhook` does not throw for network conditions (STYLE G3).
  */
+import type { Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
 
 /** How much of a response body is kept for the delivery log. */
@@ -32,6 +33,8 @@ export interface SendInput {
   timeoutMs: number;
   /** Defaults to the global fetch. */
   fetchImpl?: typeof fetch;
+  /** The connection pool to send through, e.g. publicOnlyDispatcher(); defaults to fetch's own. */
+  dispatcher?: Dispatcher;
 }
 
 /** Read up to `limit` bytes of a body, then cancel the rest so a huge or endless answer costs nothing. */
@@ -94,6 +97,8 @@ export async function sendWebhook(input: SendInput): Promise<AttemptResult> {
       body: input.body,
       redirect: 'manual',
       signal: AbortSignal.timeout(input.timeoutMs),
+      // Node's fetch takes an undici dispatcher; the DOM RequestInit type does not know it.
+      ...(input.dispatcher === undefined ? {} : ({ dispatcher: input.dispatcher } as RequestInit)),
     });
   } catch (err) {
     return { status: null, latencyMs: elapsed(), error: describeFailure(err, input.timeoutMs), responseSnippet: null, retryAfter: null };

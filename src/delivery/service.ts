@@ -21,7 +21,7 @@ export class DeliveryService {
   constructor(
     private readonly store: Store,
     config: DeliveryConfig,
-    log?: DeliveryLog,
+    private readonly log?: DeliveryLog,
   ) {
     this.planner = new DestinationPlanner((destinationId, error) => log?.warn({ destinationId }, `destination rule failed: ${error}`));
     this.worker = new DeliveryWorker({
@@ -32,12 +32,17 @@ export class DeliveryService {
       perDestinationMaxInFlight: Math.max(1, Math.ceil(config.deliveryConcurrency / 4)),
       disableAfterMs: config.disableAfterDays * 86_400_000,
       allowPrivateDestinations: config.allowPrivateDestinations,
-      onDestinationMayBeDisabled: () => void this.refresh(),
+      // Never an unhandled rejection (it would end the process): a storage fault here is retried at the next refresh.
+      onDestinationMayBeDisabled: () => void this.refresh().catch((error: unknown) => log?.warn({ err: error }, 'could not reload destinations')),
       ...(log ? { log } : {}),
     });
   }
 
   async start(): Promise<void> {
+    // One process serves a data directory, so a claim found at startup is a stopped process's: send
+    // it again now instead of when its lease runs out (meanwhile it would hold back its lead's later events).
+    const released = await this.store.delivery.releaseAllClaims(new Date().toISOString());
+    if (released > 0) this.log?.warn({ released }, `${released} deliveries claimed by a stopped process are due again`);
     await this.refresh();
     this.store.delivery.setPlanner(this.planner);
     this.worker.start();
@@ -49,8 +54,13 @@ export class DeliveryService {
     this.worker.wake();
   }
 
-  /** Stop claiming and drain the deliveries already claimed. */
+  /** Stop claiming and drain the deliveries already claimed (bounded by the send timeout). */
   async stop(): Promise<void> {
     await this.worker.stop();
+  }
+
+  /** Cut the sends still in flight short (see DeliveryWorker.abortInFlight); returns how many. */
+  abortInFlight(): number {
+    return this.worker.abortInFlight();
   }
 }

@@ -1,6 +1,8 @@
+import { isStoreFault } from '../core/errors.js';
 import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
 import { checkDestinationUrl } from './destination-url.js';
+import { dispatcherFor } from './public-only-dispatcher.js';
 import { sendWebhook, type AttemptResult } from './sender.js';
 import { signPayload } from './signing.js';
 
@@ -24,6 +26,9 @@ export interface WorkerOptions {
   random?: () => number;
 }
 
+/** The error of an attempt cut short by {@link DeliveryWorker.abortInFlight}. */
+export const SHUTDOWN_ABORT_ERROR = 'leadhook shut down before the receiver answered';
+
 /**
  * Claims due deliveries, signs and sends them, and records each attempt's outcome. Woken by the
  * store after every commit that wrote deliveries, and by a timer for retries that come due.
@@ -36,6 +41,10 @@ export class DeliveryWorker {
   private wantsTick = false;
   private timer: NodeJS.Timeout | null = null;
   private lastRequeue = 0;
+  /** The tick running or scheduled now; stop() waits for it, as it may still launch what it claimed. */
+  private ticking: Promise<void> = Promise.resolve();
+  /** Aborted by abortInFlight(): cuts the sends still waiting for an answer. */
+  private aborter = new AbortController();
 
   constructor(private readonly o: WorkerOptions) {
     o.store.onDeliveriesCommitted(() => this.wake());
@@ -44,15 +53,35 @@ export class DeliveryWorker {
   start(): void {
     this.isRunning = true;
     this.lastRequeue = 0;
+    if (this.aborter.signal.aborted) this.aborter = new AbortController();
     this.wake();
   }
 
-  /** Stop claiming and wait for the sends already claimed to finish and be recorded. */
+  /** Sends in flight now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stop claiming and wait for the sends already claimed to finish and be recorded, including those
+   * a tick running at this moment claims. Bounded by the send timeout; abortInFlight() cuts it short.
+   */
   async stop(): Promise<void> {
     this.isRunning = false;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    await this.ticking;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /**
+   * Abort the sends still waiting for an answer (the shutdown grace period is over). Each is recorded
+   * as a failed attempt with {@link SHUTDOWN_ABORT_ERROR} and is due again at once, so the next start
+   * sends it first; it does not count towards giving up. Returns how many sends were in flight.
+   */
+  abortInFlight(): number {
+    this.aborter.abort(new Error(SHUTDOWN_ABORT_ERROR));
+    return this.inFlight.size;
   }
 
   /** Look for due deliveries soon (coalesced). */
@@ -63,7 +92,7 @@ export class DeliveryWorker {
       return;
     }
     this.isTicking = true;
-    setImmediate(() => void this.tick());
+    this.ticking = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.tick());
   }
 
   private async tick(): Promise<void> {
@@ -74,7 +103,8 @@ export class DeliveryWorker {
       } while (this.wantsTick && this.isRunning);
       await this.armTimer();
     } catch (error) {
-      this.o.log?.error({ err: error }, 'delivery worker: could not claim deliveries; retrying');
+      // A storage fault is logged by the store, once per episode; the worker retries each poll.
+      if (!isStoreFault(error)) this.o.log?.error({ err: error }, 'delivery worker: could not claim deliveries; retrying');
       this.armFallbackTimer();
     } finally {
       this.isTicking = false;
@@ -130,7 +160,8 @@ export class DeliveryWorker {
       random: this.o.random ?? Math.random,
     });
     let decision: AttemptDecision;
-    if (outcome.kind === 'delivered') decision = { kind: 'delivered' };
+    if (result.status === null && this.aborter.signal.aborted) decision = { kind: 'retry', after: now.toISOString() };
+    else if (outcome.kind === 'delivered') decision = { kind: 'delivered' };
     else if (outcome.kind === 'retry') decision = { kind: 'retry', after: outcome.after.toISOString() };
     else if (outcome.kind === 'disable') decision = { kind: 'disable', reason: 'the receiver answered 410 Gone' };
     else decision = { kind: 'give_up' };
@@ -158,7 +189,13 @@ export class DeliveryWorker {
       ...signPayload({ id: c.delivery.eventId, timestamp: startedAt, body: c.body, secrets: c.secrets }),
       'idempotency-key': c.delivery.eventId,
     };
-    return sendWebhook({ url: c.url, body: c.body, headers, timeoutMs: this.o.timeoutMs, ...(this.o.fetchImpl ? { fetchImpl: this.o.fetchImpl } : {}) });
+    const base = this.o.fetchImpl ?? fetch;
+    const shutdown = this.aborter.signal;
+    const fetchImpl: typeof fetch = (url, init) =>
+      base(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, shutdown]) : shutdown });
+    // The connection itself goes to public addresses only (unless allowed): no DNS-rebinding window.
+    const dispatcher = dispatcherFor(this.o.allowPrivateDestinations);
+    return sendWebhook({ url: c.url, body: c.body, headers, timeoutMs: this.o.timeoutMs, fetchImpl, ...(dispatcher ? { dispatcher } : {}) });
   }
 
   private async armTimer(): Promise<void> {

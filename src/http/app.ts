@@ -1,4 +1,5 @@
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store } from '../storage/port.js';
@@ -24,22 +25,34 @@ export interface AppDeps {
   version: string;
   /** Overrides the logger (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (stdout when unset); tests read what it logs. */
+  logStream?: { write(line: string): void };
 }
 
 /** Build the HTTP app: routes, auth and error mapping. It never listens (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.config.logLevel, redact: ['req.headers.authorization', 'req.headers.token'] },
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.token'],
+      ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
+    },
     bodyLimit: deps.config.bodyLimit,
     serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // One line per request at webhook rates costs more than it tells; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    clientErrorHandler,
   });
   registerErrorHandler(app, deps.config.bodyLimit);
+  // Every answer is JSON; browsers must never sniff it into HTML (lead names carry provider text).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
+  });
   requireAdminToken(app, deps.adminToken);
-  healthRoutes(app, deps.version);
+  healthRoutes(app, deps.version, deps.store);
   await app.register(inboundRoutes, { store: deps.store, bodyLimit: deps.config.bodyLimit });
   sourceRoutes(app, deps.store, deps.config.publicUrl);
   leadRoutes(app, deps.store);
@@ -50,6 +63,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     secretOverlapHours: deps.config.secretOverlapHours,
     refresh: deps.refreshDestinations,
   });
-  deliveryRoutes(app, { store: deps.store, timeoutMs: deps.config.deliveryTimeoutMs });
+  deliveryRoutes(app, {
+    store: deps.store,
+    timeoutMs: deps.config.deliveryTimeoutMs,
+    allowPrivateDestinations: deps.config.allowPrivateDestinations,
+  });
   return app;
+}
+
+/**
+ * Malformed HTTP (a bad Content-Length, garbage instead of a request line, headers over
+ * MAX_HEADER_BYTES) never reaches a route: Node's parser fails first. Answer in the same
+ * `{ error: { code, message } }` shape as everything else, then close the connection.
+ */
+function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'LH_E_HEADERS_TOO_LARGE', `Request headers exceed ${MAX_HEADER_BYTES} bytes`]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'LH_E_VALIDATION', 'The request was not received in time']
+        : [400, 'LH_E_VALIDATION', `Malformed HTTP request (${err.code ?? 'parse error'})`];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

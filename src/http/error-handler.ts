@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { HubError, type ErrorCode } from '../core/errors.js';
+import { HubError, isStoreFault, type ErrorCode } from '../core/errors.js';
+
+/** `Retry-After` (seconds) of a 503 caused by a storage fault. */
+export const STORE_FAULT_RETRY_AFTER_S = 5;
 
 /** Fastify's own error codes → ours, so every answer has the same `{ error: { code, message } }` shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -19,8 +22,13 @@ export interface ErrorBody {
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
     const { status, body } = toErrorReply(error, bodyLimit);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // A storage fault is logged by the store once per episode (what is wrong, then the recovery),
+    // not once per request: a provider flood during a full disk would bury it.
+    if (isStoreFault(error)) request.log.debug({ code: body.error.code, status }, body.error.message);
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code, status }, body.error.message);
+    // Storage faults clear by themselves: tell clients when to try again.
+    if (isStoreFault(error)) void reply.header('retry-after', String(STORE_FAULT_RETRY_AFTER_S));
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -16,7 +16,7 @@ export interface WebhookIn {
 }
 
 export type WebhookOut =
-  | { statusCode: 200; body: { requestId: string; leads: LeadOutcomeOut[]; quarantined?: QuarantinedOut[] } }
+  | { statusCode: 200; body: { requestId: string; leads: LeadOutcomeOut[]; quarantined?: QuarantinedOut[]; quarantinedCount?: number } }
   | { statusCode: 400; body: { error: { code: 'LH_E_INVALID_JSON'; message: string }; requestId: string } };
 
 export interface LeadOutcomeOut {
@@ -44,7 +44,7 @@ export interface WebhookWarning {
  */
 export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailure?: (w: WebhookWarning) => void): Promise<WebhookOut> {
   const source = await store.getSource(input.sourceId);
-  if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', input.sourceId);
+  if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', shownSourceId(input.sourceId));
   const adapter = getProvider(source.provider);
   const req: InboundRequest = { headers: input.headers, body: input.body, receivedAt: input.receivedAt };
   const auth = adapter.authenticate(req, source.secret);
@@ -74,13 +74,31 @@ export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailu
   return { statusCode: 200, body: webhookBody(requestId, result.items) };
 }
 
-/** The 200 answer: the leads touched, and the items kept aside with their reasons. */
+/**
+ * A webhook URL is a credential (Anarock's only one), and a near miss of it (a truncated or mistyped
+ * URL) is most of a real source id: the answer, and the log line made from it, show only its start.
+ */
+function shownSourceId(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+}
+
+/** Most quarantined items listed in a webhook answer; all of them stay on the stored request. */
+export const QUARANTINED_SHOWN = 100;
+
+/**
+ * The 200 answer: the leads touched, and the items kept aside with their reasons (the first
+ * {@link QUARANTINED_SHOWN}, and how many there were), so a batch of garbage cannot blow up the answer.
+ */
 export function webhookBody(requestId: string, items: readonly ItemOutcome[]): Extract<WebhookOut, { statusCode: 200 }>['body'] {
   const leads: LeadOutcomeOut[] = [];
   const quarantined: QuarantinedOut[] = [];
+  let quarantinedCount = 0;
   for (const item of items) {
-    if (item.outcome === 'quarantined') quarantined.push({ index: item.index, providerLeadId: item.providerLeadId, reason: item.reason ?? 'quarantined' });
-    else if (item.leadId !== null) leads.push({ id: item.leadId, providerLeadId: item.providerLeadId, outcome: item.outcome });
+    if (item.outcome === 'quarantined') {
+      if (++quarantinedCount <= QUARANTINED_SHOWN) {
+        quarantined.push({ index: item.index, providerLeadId: item.providerLeadId, reason: item.reason ?? 'quarantined' });
+      }
+    } else if (item.leadId !== null) leads.push({ id: item.leadId, providerLeadId: item.providerLeadId, outcome: item.outcome });
   }
-  return quarantined.length > 0 ? { requestId, leads, quarantined } : { requestId, leads };
+  return quarantinedCount > 0 ? { requestId, leads, quarantined, quarantinedCount } : { requestId, leads };
 }

@@ -119,6 +119,8 @@ export interface DeliveryStore {
   completeAttempt(completion: AttemptCompletion): Promise<void>;
   /** Deliveries whose worker died (lease expired) become pending again. */
   requeueExpiredClaims(now: string): Promise<number>;
+  /** Every claimed delivery becomes pending again, whatever its lease: at startup, before any claim. */
+  releaseAllClaims(now: string): Promise<number>;
   /** The earliest next_attempt_at of a pending delivery, or null. */
   nextDueAt(): Promise<string | null>;
 

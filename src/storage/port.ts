@@ -105,6 +105,11 @@ export interface RequestQuery {
   cursor?: string;
 }
 
+/** Whether storage takes writes now (GET /health); `failing` names the fault until it clears. */
+export type StorageStatus =
+  | { status: 'ok' }
+  | { status: 'failing'; fault: string; code: string; message: string; since: string };
+
 /**
  * Everything leadhook needs from a database. Implementations commit `ingest` durably before the
  * promise resolves and throw `LH_E_STORE_UNAVAILABLE` when they cannot.
@@ -129,6 +134,9 @@ export interface Store {
   getLead(id: string): Promise<(Lead & { timeline: TimelineEntry[] }) | null>;
   listRequests(query: RequestQuery): Promise<Page<StoredRequest>>;
   getRequest(id: string): Promise<StoredRequestWithBody | null>;
+
+  /** The current storage fault, if any: set by a failed operation, cleared by the next write that commits. */
+  storageStatus(): StorageStatus;
 
   close(): Promise<void>;
 }

@@ -42,6 +42,18 @@ describe('Praetorian webhooks over HTTP', () => {
     assert.equal(lead.extra.data.organization_size, '101-250');
   });
 
+  it('lists at most 100 quarantined items in the answer of a huge garbage batch, counts them all, and keeps its valid lead', async () => {
+    const valid = (fixtureJson('praetorian', 'seed-batch.json') as any[])[0];
+    const batch = [...Array.from({ length: 150 }, (_, i) => ({ junk: i })), { ...valid, id: 'led_among_garbage' }];
+    const res = await t.hook(source.webhookPath, batch, auth);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.quarantined.length, 100);
+    assert.equal(res.json.quarantinedCount, 150);
+    assert.deepEqual(res.json.leads.map((l: any) => l.providerLeadId), ['led_among_garbage']);
+    const stored = (await t.api('GET', `/api/requests/${res.json.requestId}`)).json;
+    assert.equal(stored.status, 'accepted');
+  });
+
   it('accepts the secret raw or as Bearer', async () => {
     assert.equal((await t.hook(source.webhookPath, [lead('led_bearer1')], { authorization: `Bearer ${source.secret}` })).status, 200);
     assert.equal((await t.hook(source.webhookPath, [lead('led_raw1')], { authorization: source.secret })).status, 200);

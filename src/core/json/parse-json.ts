@@ -31,20 +31,27 @@ export function readJson(source: string): JsonReadResult {
   } catch {
     return slowRead(source); // gives the error with its position
   }
-  if (BIG_DIGIT_RUN.test(source) || (source.match(KEY_COLON)?.length ?? 0) !== countKeys(value)) {
+  // JSON.parse accepts any depth; the slow reader refuses past MAX_DEPTH with the position, so that
+  // nothing downstream (normalizers, canonical hashing, storage) recurses deeper than that.
+  const keys = countKeys(value);
+  if (keys === null || BIG_DIGIT_RUN.test(source) || (source.match(KEY_COLON)?.length ?? 0) !== keys) {
     return slowRead(source);
   }
   return { ok: true, value, warnings: [] };
 }
 
-function countKeys(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
+/** Object keys in the whole value, or null when it nests deeper than MAX_DEPTH. Iterative: no stack overflow. */
+function countKeys(root: unknown): number | null {
   let n = 0;
-  if (Array.isArray(value)) {
-    for (const v of value) n += countKeys(v);
-    return n;
+  if (root === null || typeof root !== 'object') return 0;
+  const stack: [object, number][] = [[root, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, depth] = top;
+    const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value as object);
+    if (!Array.isArray(value)) n += children.length;
+    if (children.length > 0 && depth + 1 > MAX_DEPTH) return null;
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
-  for (const v of Object.values(value)) n += 1 + countKeys(v);
   return n;
 }
 
@@ -120,7 +127,7 @@ class Reader {
       const keyPath = `${path}.${key}`;
       const v = this.value(depth + 1, keyPath);
       if (Object.prototype.hasOwnProperty.call(out, key)) {
-        this.warnings.push(`duplicate_key:${keyPath.slice(2)}`);
+        this.warnings.push(`duplicate_key:${keyPath.replace(/^\$\.?/, '')}`);
         out[key] = mergeDuplicate(out[key], v);
       } else {
         Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { hubError } from '../../core/errors.js';
 import { timeOrderedId } from '../../core/ids.js';
+import { checkDestinationUrl } from '../../delivery/destination-url.js';
+import { dispatcherFor } from '../../delivery/public-only-dispatcher.js';
 import { sendWebhook } from '../../delivery/sender.js';
 import { signingSecrets, signPayload } from '../../delivery/signing.js';
 import type { DeliveryStatus } from '../../storage/delivery-port.js';
@@ -18,7 +20,7 @@ interface DeliveriesQueryIn {
 const STATUSES = ['pending', 'delivering', 'succeeded', 'failed'];
 
 /** `/api/deliveries`, retry and replay, and `POST /api/destinations/:id/test`. */
-export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeoutMs: number }): void {
+export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeoutMs: number; allowPrivateDestinations: boolean }): void {
   const { store } = deps;
   app.get<{ Querystring: DeliveriesQueryIn }>(
     '/api/deliveries',
@@ -82,7 +84,11 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeo
     const id = timeOrderedId('evt');
     const body = JSON.stringify({ type: 'destination.test', id, timestamp: now.toISOString(), data: { destinationId: dest.id, message: 'leadhook test event' } });
     const headers = { ...signPayload({ id, timestamp: now, body, secrets: signingSecrets(dest, now.toISOString()) }), 'idempotency-key': id };
-    const result = await sendWebhook({ url: dest.url, body, headers, timeoutMs: deps.timeoutMs });
+    // Checked again now, as the worker does before each attempt: the name may resolve elsewhere today.
+    const check = await checkDestinationUrl(dest.url, { allowPrivate: deps.allowPrivateDestinations });
+    const result = check.ok
+      ? await sendWebhook({ url: dest.url, body, headers, timeoutMs: deps.timeoutMs, dispatcher: dispatcherFor(deps.allowPrivateDestinations) })
+      : { status: null, latencyMs: 0, error: `refused: ${check.reason}`, responseSnippet: null, retryAfter: null };
     return { ok: result.status !== null && result.status >= 200 && result.status < 300, eventId: id, ...result };
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HubError } from '../../core/errors.js';
 import { receiveWebhook } from '../../ingest/receive-webhook.js';
 import type { Store } from '../../storage/port.js';
@@ -12,7 +12,7 @@ export async function inboundRoutes(app: FastifyInstance, opts: { store: Store; 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.post<{ Params: { sourceId: string } }>('/hooks/:sourceId', async (request, reply) => {
+  app.post<{ Params: { sourceId: string } }>('/hooks/:sourceId', { onRequest: hideContentType, preValidation: restoreContentType }, async (request, reply) => {
     const out = await receiveWebhook(
       opts.store,
       {
@@ -34,4 +34,24 @@ export async function inboundRoutes(app: FastifyInstance, opts: { store: Store; 
       throw new HubError('LH_E_METHOD_NOT_ALLOWED', [request.method], { details: { allowed: ['POST'] } });
     },
   });
+}
+
+const ORIGINAL_CONTENT_TYPE = Symbol('leadhook.originalContentType');
+type RawWithContentType = FastifyRequest['raw'] & { [ORIGINAL_CONTENT_TYPE]?: string };
+
+/**
+ * Fastify answers 415 to a content type it cannot parse (`""`, `json`, `;;`) before any handler
+ * runs, so a provider with a sloppy header would lose its leads. The header is hidden while the
+ * body is read (as raw bytes, like every other type) and put back for auth, storage and the adapter.
+ */
+async function hideContentType(request: FastifyRequest): Promise<void> {
+  const value = request.raw.headers['content-type'];
+  if (value === undefined) return;
+  (request.raw as RawWithContentType)[ORIGINAL_CONTENT_TYPE] = value;
+  delete request.raw.headers['content-type'];
+}
+
+async function restoreContentType(request: FastifyRequest): Promise<void> {
+  const value = (request.raw as RawWithContentType)[ORIGINAL_CONTENT_TYPE];
+  if (value !== undefined) request.raw.headers['content-type'] = value;
 }

@@ -51,7 +51,8 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   }
 
   const claims = readJsonBody(Buffer.from(toBase64Url(body), 'base64url'));
-  if (!claims.ok || !isRecord(claims.value)) return fail('malformed_token', 'The JWT claims are not a JSON object.');
+  if (!claims.ok) return fail('malformed_token', `The JWT claims are not readable JSON: ${claims.message}.`);
+  if (!isRecord(claims.value)) return fail('malformed_token', 'The JWT claims are not a JSON object.');
   const timeFailure = checkTimeClaims(claims.value, req.receivedAt);
   if (timeFailure !== null) return timeFailure;
   return { ok: true, payload: claims.value };

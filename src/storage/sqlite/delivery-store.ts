@@ -19,20 +19,36 @@ import type { Page } from '../port.js';
 import { signingSecrets } from '../../delivery/signing.js';
 import type { CommitBatcher } from './commit-batcher.js';
 import { toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
-import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
+import type { DeliveryStatements } from './delivery-statements.js';
+
+/**
+ * The ingest store's current connection: it is replaced after a read-only or I/O fault, so
+ * statements are looked up on every use, never kept.
+ */
+export interface SqliteConnectionView {
+  readonly db: Database.Database;
+  readonly st: DeliveryStatements;
+  /** Run a read outside the group commit; storage faults become LH_E_STORE_* errors (503). */
+  read<T>(work: () => T): T;
+}
 
 /** Outbound delivery on SQLite: shares the connection and the group commit of the ingest store. */
 export class SqliteDeliveryStore implements DeliveryStore {
-  private readonly st: DeliveryStatements;
   private planner: DeliveryPlanner | null = null;
   private claimRound = 0;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly c: SqliteConnectionView,
     private readonly batcher: CommitBatcher,
-  ) {
-    this.st = prepareDeliveryStatements(db);
+  ) {}
+
+  private get db(): Database.Database {
+    return this.c.db;
+  }
+
+  private get st(): DeliveryStatements {
+    return this.c.st;
   }
 
   setPlanner(planner: DeliveryPlanner): void {
@@ -77,12 +93,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async getDestination(id: string): Promise<DestinationRecord | null> {
-    const row = this.st.selectDestination.get(id) as DestinationRow | undefined;
+    const row = this.c.read(() => this.st.selectDestination.get(id) as DestinationRow | undefined);
     return row === undefined || row.deleted_at !== null ? null : toDestination(row);
   }
 
   async listDestinations(): Promise<DestinationRecord[]> {
-    return (this.st.selectDestinations.all() as DestinationRow[]).map(toDestination);
+    return this.c.read(() => (this.st.selectDestinations.all() as DestinationRow[]).map(toDestination));
   }
 
   async updateDestination(id: string, changes: DestinationChanges, now: string): Promise<DestinationRecord | null> {
@@ -170,8 +186,14 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes);
   }
 
+  async releaseAllClaims(now: string): Promise<number> {
+    return this.batcher.run(
+      () => this.db.prepare(`UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = ? WHERE status = 'delivering'`).run(now).changes,
+    );
+  }
+
   async nextDueAt(): Promise<string | null> {
-    return (this.st.nextDue.get() as { at: string | null }).at;
+    return this.c.read(() => (this.st.nextDue.get() as { at: string | null }).at);
   }
 
   async listDeliveries(q: DeliveryQuery): Promise<Page<DeliveryRecord>> {
@@ -181,12 +203,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
     if (q.status !== undefined) where.push('d.status = ?'), params.push(q.status);
     if (q.leadId !== undefined) where.push('d.lead_id = ?'), params.push(q.leadId);
     if (q.cursor !== undefined) where.push('d.seq < ?'), params.push(Number(decodeCursor(q.cursor).sortKey));
-    const rows = this.db
+    const rows = this.c.read(() => this.db
       .prepare(
         `SELECT d.*, e.type AS event_type FROM deliveries d JOIN events e ON e.id = d.event_id
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.seq DESC LIMIT ?`,
       )
-      .all(...params, q.limit + 1) as DeliveryRow[];
+      .all(...params, q.limit + 1) as DeliveryRow[]);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return {
@@ -196,17 +218,19 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async getDelivery(id: string): Promise<(DeliveryRecord & { attempts: AttemptRecord[]; event: unknown }) | null> {
-    const row = this.st.selectDelivery.get(id) as DeliveryRow | undefined;
-    if (row === undefined) return null;
-    const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
-    const attempts = (this.st.selectAttempts.all(id) as AttemptRow[]).map(toAttempt);
-    return { ...toDelivery(row, event.type), attempts, event: JSON.parse(event.body) as unknown };
+    return this.c.read(() => {
+      const row = this.st.selectDelivery.get(id) as DeliveryRow | undefined;
+      if (row === undefined) return null;
+      const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
+      const attempts = (this.st.selectAttempts.all(id) as AttemptRow[]).map(toAttempt);
+      return { ...toDelivery(row, event.type), attempts, event: JSON.parse(event.body) as unknown };
+    });
   }
 
   async retryDelivery(id: string, now: string): Promise<DeliveryRecord | null> {
     const changed = await this.batcher.run(() => this.st.resetDelivery.run({ id, now }).changes);
     if (changed > 0) this.notifyCommitted();
-    const row = this.st.selectDelivery.get(id) as DeliveryRow | undefined;
+    const row = this.c.read(() => this.st.selectDelivery.get(id) as DeliveryRow | undefined);
     return row === undefined ? null : toDelivery(row, row.event_type ?? '');
   }
 

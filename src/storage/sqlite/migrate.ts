@@ -7,7 +7,8 @@ const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../m
 
 /**
  * Apply the numbered migrations (`migrations/sqlite/NNNN_name.sql`) the database has not seen,
- * each in its own transaction; `PRAGMA user_version` records the last one applied.
+ * each in its own transaction; `PRAGMA user_version` records the last one applied. A storage fault
+ * (disk full, read-only, locked) rolls the migration back and is thrown as SQLite's error.
  * @returns the numbers of the migrations applied now.
  */
 export function migrateSqlite(db: Database.Database): number[] {
@@ -18,10 +19,12 @@ export function migrateSqlite(db: Database.Database): number[] {
     const version = Number(file.slice(0, 4));
     if (version <= current) continue;
     const sql = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+    // IMMEDIATE: take the write lock first (waiting the busy timeout if another process holds it)
+    // rather than fail when a read transaction cannot be upgraded.
     db.transaction(() => {
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
-    })();
+    }).immediate();
     applied.push(version);
   }
   return applied;

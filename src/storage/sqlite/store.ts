@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { HubError, isStoreFault } from '../../core/errors.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
 import type {
   IngestJob,
@@ -12,12 +13,15 @@ import type {
   SourceChanges,
   SourceRecord,
   Store,
+  StorageStatus,
   StoredRequest,
   StoredRequestWithBody,
 } from '../port.js';
 import { applyItems, requestReason, requestStatus, sha256Hex } from './apply-ingest.js';
-import { CommitBatcher, storeUnavailable } from './commit-batcher.js';
+import { CommitBatcher } from './commit-batcher.js';
+import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
 import { SqliteDeliveryStore } from './delivery-store.js';
+import { classifyStorageError, isSqliteFault, SILENT_LOG, StorageFaults, type StorageLog } from './faults.js';
 import { migrateSqlite } from './migrate.js';
 import { listLeads, listRequests } from './queries.js';
 import { toLead, toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from './rows.js';
@@ -28,46 +32,158 @@ export interface SqliteOptions {
   commitBatchMax?: number;
   /** How long a write waits for a lock held by another process, ms. */
   busyTimeoutMs?: number;
+  /** Where storage faults and recoveries are reported (once per episode); silent by default. */
+  log?: StorageLog;
+  /** How often a failing store checks by itself whether the fault is over, ms. */
+  probeIntervalMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 2000;
+/** A closed connection is reopened at most this often while the fault lasts. */
+const REOPEN_INTERVAL_MS = 250;
+
+/** Open a connection the way leadhook needs it: WAL, `synchronous=FULL`, busy timeout, migrated. */
+function configure(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Checkpoint every ~40 MB of WAL instead of ~4 MB: fewer checkpoints land inside a COMMIT.
+  db.pragma('wal_autocheckpoint = 10000');
+  migrateSqlite(db);
 }
 
 /**
  * Open (creating if needed) the SQLite store at `file`: WAL journal, `synchronous=FULL` so that a
- * COMMIT is on disk before any webhook is answered, migrations applied.
+ * COMMIT is on disk before any webhook is answered, migrations applied. A storage fault here is
+ * thrown as its LH_E_STORE_* error (the server does not start).
  */
 export function openSqliteStore(file: string, options: SqliteOptions = {}): SqliteStore {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  let db: Database.Database;
+  const fault = (error: unknown) => {
+    const f = classifyStorageError(error, file);
+    return new HubError(f.code, [f.summary], { cause: error, details: { fault: f.kind, summary: f.summary } });
+  };
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 2000}`);
-    // Checkpoint every ~40 MB of WAL instead of ~4 MB: fewer checkpoints land inside a COMMIT.
-    db.pragma('wal_autocheckpoint = 10000');
-    migrateSqlite(db);
+    db = new Database(file);
+  } catch (error) {
+    throw fault(error);
+  }
+  try {
+    configure(db, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   } catch (error) {
     db.close();
-    throw storeUnavailable(error);
+    throw fault(error);
   }
-  return new SqliteStore(db, options.commitBatchMax ?? 512);
+  return new SqliteStore(db, options.commitBatchMax ?? 512, options);
 }
 
+/**
+ * A one-page write: rewrite `user_version` (same value) in its own transaction, without waiting for
+ * a lock held by another process (a probe must not stall the process for the busy timeout).
+ */
+function writeProbe(db: Database.Database, restoreBusyMs: number): void {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.pragma(`user_version = ${db.pragma('user_version', { simple: true }) as number}`);
+    db.exec('COMMIT');
+  } finally {
+    try {
+      if (db.open && db.inTransaction) db.exec('ROLLBACK');
+    } finally {
+      if (db.open) db.pragma(`busy_timeout = ${restoreBusyMs}`);
+    }
+  }
+}
+
+/** One open connection and the statements prepared on it. */
+interface Connection {
+  db: Database.Database;
+  st: Statements;
+  dst: DeliveryStatements;
+}
+
+/**
+ * The SQLite store. Storage faults (disk full, read-only, locked by another process, I/O errors)
+ * fail the operation with a LH_E_STORE_* error (HTTP 503: nothing acknowledged, providers retry)
+ * and start a fault episode, logged once. While it lasts, a probe checks every second whether a
+ * write commits again; so does every batch. After a read-only or I/O fault the connection is
+ * closed at once (the files are released, so the filesystem can be repaired and remounted) and a
+ * new one is opened, with fresh prepared statements, as soon as the database can be written.
+ */
 export class SqliteStore implements Store {
-  private readonly st: Statements;
+  private conn: Connection | null;
+  private readonly file: string;
+  private readonly busyTimeoutMs: number;
+  private readonly probeIntervalMs: number;
   private readonly batcher: CommitBatcher;
+  private readonly faults: StorageFaults;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private lastReopen = 0;
+  private isClosed = false;
+  /** busy_timeout set on the connection now: 0 during a "locked" episode (see syncBusyTimeout). */
+  private appliedBusyMs: number;
   readonly delivery: SqliteDeliveryStore;
   /**
    * Sources by id, read on every webhook. This process is the only writer of the file (SQLite),
-   * so the cache is kept exact by the write methods below.
+   * so the cache is kept exact by the write methods below; it is emptied when the file is reopened.
    */
   private readonly sourceCache = new Map<string, SourceRecord | null>();
 
-  constructor(
-    readonly db: Database.Database,
-    commitBatchMax: number,
-  ) {
-    this.st = prepareStatements(db);
-    this.batcher = new CommitBatcher(db, commitBatchMax);
-    this.delivery = new SqliteDeliveryStore(db, this.batcher);
+  /** `db` is open and configured (see openSqliteStore); it is reopened by its name after a fault. */
+  constructor(db: Database.Database, commitBatchMax: number, options: Omit<SqliteOptions, 'commitBatchMax'> = {}) {
+    this.file = db.name;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? (db.pragma('busy_timeout', { simple: true }) as number);
+    this.appliedBusyMs = this.busyTimeoutMs;
+    this.probeIntervalMs = options.probeIntervalMs ?? 1000;
+    this.faults = new StorageFaults(this.file, options.log ?? SILENT_LOG);
+    this.conn = { db, st: prepareStatements(db), dst: prepareDeliveryStatements(db) };
+    const store = this;
+    this.batcher = new CommitBatcher(
+      {
+        connection: () => this.connection().db,
+        failed: (error, jobs) => this.fail(error, jobs),
+        // A commit proves the lock is free; the end of other faults needs a commit that wrote.
+        committed: (wrote) => {
+          if (wrote || this.faults.current?.kind === 'locked') this.wrote('a write committed');
+        },
+        get watching() {
+          return store.faults.current !== null;
+        },
+      },
+      commitBatchMax,
+    );
+    this.delivery = new SqliteDeliveryStore(
+      {
+        get db() {
+          return store.connection().db;
+        },
+        get st() {
+          return store.connection().dst;
+        },
+        read: (work) => this.read(work),
+      },
+      this.batcher,
+    );
+  }
+
+  /** The current connection (bench and tests read pragmas through it). */
+  get db(): Database.Database {
+    return this.connection().db;
+  }
+
+  /** Where faults and recoveries are logged (the server passes its logger once it has one). */
+  setLog(log: StorageLog): void {
+    this.faults.log = log;
+  }
+
+  storageStatus(): StorageStatus {
+    return this.faults.status();
+  }
+
+  private get st(): Statements {
+    return this.connection().st;
   }
 
   async createSource(source: NewSource): Promise<SourceRecord> {
@@ -196,18 +312,125 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Let queued commits finish before closing.
     while (this.batcher.pending > 0) await new Promise((r) => setImmediate(r));
-    if (this.db.open) this.db.close();
+    this.isClosed = true;
+    this.stopProbe();
+    if (this.conn !== null && this.conn.db.open) this.conn.db.close();
+    this.conn = null;
   }
 
   private write<T>(work: () => T): Promise<T> {
     return this.batcher.run(work);
   }
 
+  /**
+   * Run a read; a storage fault (or any failure to get a connection) becomes its LH_E_STORE_*
+   * error, other errors (a bad cursor, a bug) pass unchanged.
+   */
   private read<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
-      throw storeUnavailable(error);
+      if (isSqliteFault(error) || isStoreFault(error) || this.conn === null) throw this.fail(error);
+      throw error;
+    }
+  }
+
+  /**
+   * The open connection. Without one (closed after a read-only or I/O fault), open a new one, at
+   * most every REOPEN_INTERVAL_MS; until then the current fault is thrown.
+   */
+  private connection(): Connection {
+    if (this.conn !== null) return this.conn;
+    if (this.isClosed) throw new HubError('LH_E_STORE_UNAVAILABLE', ['the store is closed']);
+    const now = Date.now();
+    if (now - this.lastReopen < REOPEN_INTERVAL_MS) throw this.faults.refusal();
+    this.lastReopen = now;
+    // fileMustExist: a database file that vanished is a fault to report, not a fresh empty database.
+    const db = new Database(this.file, { fileMustExist: true });
+    try {
+      configure(db, this.busyTimeoutMs);
+      // SQLite falls back to a read-only connection when it cannot open the file for writing:
+      // only a connection a write commits on replaces the one that was dropped.
+      writeProbe(db, this.busyTimeoutMs);
+      this.conn = { db, st: prepareStatements(db), dst: prepareDeliveryStatements(db) };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    this.appliedBusyMs = this.busyTimeoutMs;
+    this.sourceCache.clear();
+    this.faults.log.info({ database: this.file }, 'storage: reopened the database');
+    this.wrote('reopened the database');
+    return this.conn;
+  }
+
+  /** Record a failed operation: log the fault once per episode, drop a connection that cannot be trusted. */
+  private fail(error: unknown, operations = 1): HubError {
+    if (this.isClosed) return isStoreFault(error) ? error : new HubError('LH_E_STORE_UNAVAILABLE', ['the store is closed'], { cause: error });
+    const { fault, error: answer } = this.faults.failed(error, operations);
+    if (fault.needsReopen && this.conn !== null) {
+      const old = this.conn;
+      this.conn = null;
+      this.lastReopen = Date.now();
+      try {
+        old.db.close();
+      } catch {
+        // closing a connection whose files fail can fail too; it is dropped either way
+      }
+    }
+    this.syncBusyTimeout();
+    this.startProbe();
+    return answer;
+  }
+
+  private wrote(how: string): void {
+    if (!this.faults.wrote(how)) return;
+    this.stopProbe();
+    this.syncBusyTimeout();
+  }
+
+  /**
+   * While another process holds the lock past the busy timeout, writes fail at once instead of
+   * each batch waiting the busy timeout again: better-sqlite3 waits synchronously, so every wait
+   * stalls the whole process, and requests queued behind a series of waits would hang for many
+   * timeouts. The probe and every batch still try the lock, so the first free moment ends it.
+   */
+  private syncBusyTimeout(): void {
+    const want = this.faults.current?.kind === 'locked' ? 0 : this.busyTimeoutMs;
+    if (this.conn === null || this.appliedBusyMs === want) return;
+    try {
+      this.conn.db.pragma(`busy_timeout = ${want}`);
+      this.appliedBusyMs = want;
+    } catch {
+      // setting busy_timeout touches no file; a closed connection is reopened with the default
+    }
+  }
+
+  private startProbe(): void {
+    if (this.probeTimer !== null || this.isClosed) return;
+    this.probeTimer = setInterval(() => this.probe(), this.probeIntervalMs);
+    this.probeTimer.unref();
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer !== null) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+  }
+
+  /** While a fault lasts, every probeIntervalMs: reopen if needed, and does a one-page write commit now? */
+  private probe(): void {
+    if (this.faults.current === null || this.isClosed) {
+      this.stopProbe();
+      return;
+    }
+    try {
+      const db = this.connection().db;
+      // A reopen has just written (and ended the episode); a transaction cannot be open between ticks.
+      if (this.faults.current === null || db.inTransaction) return;
+      writeProbe(db, this.appliedBusyMs);
+      this.wrote('a probe write committed');
+    } catch (error) {
+      this.fail(error, 0);
     }
   }
 }
