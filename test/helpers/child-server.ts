@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ROOT } from './cli.js';
-import { TEST_ADMIN_TOKEN } from './server.js';
+import { fetchJson, TEST_ADMIN_TOKEN } from './server.js';
 
 /** How a child process ended: exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -115,21 +115,12 @@ async function launch(port: number, options: ChildServerOptions): Promise<ChildS
     output: () => output,
     exited,
     hasExited: () => exit !== null,
-    api: async (method, path, body) => {
-      const res = await fetch(`${url}${path}`, {
+    api: (method, path, body) =>
+      fetchJson(`${url}${path}`, {
         method,
         headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      let json: unknown = null;
-      try {
-        json = text === '' ? null : JSON.parse(text);
-      } catch {
-        json = text;
-      }
-      return { status: res.status, json: json as any };
-    },
+      }),
     kill: async (signal) => {
       if (exit !== null) return exit;
       child.kill(signal);

@@ -18,22 +18,26 @@ export interface TestServer {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
+/** One HTTP request; the answer's status and its body parsed as JSON (the raw text if it is not JSON, null if empty). */
+export async function fetchJson(url: string, init: RequestInit): Promise<{ status: number; json: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text === '' ? null : JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json: json as any };
+}
+
 /** Start leadhook on a real loopback port with a fresh SQLite file in a temp directory. */
 export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-test-'));
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', ...overrides });
   const server = await startServer(config, { logger: false });
-  const request = async (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) => {
-    const res = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = text === '' ? null : JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json: json as any };
-  };
+  const request = (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) =>
+    fetchJson(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   return {
     url: server.url,
     dataDir: dir,
