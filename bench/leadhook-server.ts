@@ -1,6 +1,6 @@
 /**
  * Bench child: leadhook as `leadhook serve` runs it (real SQLite file, WAL, synchronous=FULL), on a
- * loopback port chosen by the OS. Prints one JSON line, `{ url, dataDir, adminToken, sqlite }`, then
+ * loopback port chosen by the OS, in a new temp data directory (or BENCH_DATA_DIR's, for the scale bench). Prints one JSON line, `{ url, dataDir, adminToken, sqlite }`, then
  * serves until SIGTERM (graceful close, so `--cpu-prof` can write its profile), SIGKILL, or until
  * the parent goes away (its end of stdin closes). On SIGUSR2 it prints `{ trace }`: commits, requests
  * per commit and time in BEGIN/SAVEPOINT/RELEASE/COMMIT since the previous SIGUSR2.
@@ -18,7 +18,9 @@ const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'leadhook-bench-'));
+/** BENCH_DATA_DIR: serve an existing data directory (the scale bench's filled database), kept on exit. */
+const keptDataDir = process.env['BENCH_DATA_DIR'];
+const dataDir = keptDataDir !== undefined && keptDataDir !== '' ? keptDataDir : mkdtempSync(join(tmpdir(), 'leadhook-bench-'));
 
 async function main(): Promise<void> {
   // The environment is read too, so LEADHOOK_COMMIT_BATCH_MAX=1 shows the cost without group commit.
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir !== keptDataDir) rmSync(dataDir, { recursive: true, force: true });
   process.stderr.write(`leadhook bench server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

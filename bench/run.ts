@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: ingest throughput and latency of leadhook against a no-op Fastify server that
  * parses the same bodies, same load generator, same run, loopback only; then (bench/delivery.ts)
- * delivery throughput and lag to a no-op receiver against a bare HTTP client. See bench/README.md.
+ * delivery throughput and lag to a no-op receiver against a bare HTTP client; then (bench/scale.ts)
+ * ingest and lookups on a store of 10 million leads against an empty one. See bench/README.md.
  *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2), BENCH_ANAROCK (1; 0 skips
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it),
  * BENCH_TRACE_SQL (1 = time every prepared statement), BENCH_SQLITE_PRAGMAS (experiments only).
  * Delivery part: BENCH_DELIVERY (1; 0 skips it), BENCH_DELIVERY_SECONDS (8), BENCH_DELIVERY_RATE (250
  * leads/s), BENCH_DELIVERY_BACKLOG (3000); BENCH_INGEST=0 skips the ingest part.
+ * Scale part (bench/scale.ts): BENCH_SCALE (1; 0 skips it), BENCH_SCALE_LEADS (10000000),
+ * BENCH_SCALE_LOOKUP_SECONDS (5), BENCH_SCALE_LOOKUP_RATE (1000 requests/s in the paced lookup phases).
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
 import { runDeliveryBench, type DeliverySettings } from './delivery.js';
+import { runScaleBench, type ScaleSettings } from './scale.js';
+import { validCache } from './scale-cache.js';
+import { MAX_FILL_LEADS } from './scale-data.js';
 import { Counter, runPhase, type PhaseTarget } from './load.js';
 import { PAYLOADS, type PayloadKind, type PayloadSpec } from './payloads.js';
 import { summarizeProfiles, type TimeWindow } from './profile-summary.js';
@@ -44,6 +50,8 @@ interface Settings {
   isIngestOn: boolean;
   /** null: BENCH_DELIVERY=0. */
   delivery: DeliverySettings | null;
+  /** null: BENCH_SCALE=0. */
+  scale: ScaleSettings | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +82,19 @@ function readSettings(): Settings {
             // As src/delivery/service.ts: a quarter of LEADHOOK_DELIVERY_CONCURRENCY (default 64) per destination.
             perDestination: Math.max(1, Math.ceil(intFromEnv('LEADHOOK_DELIVERY_CONCURRENCY', 64, 1, 100_000) / 4)),
             isProfileOn: process.env['BENCH_PROFILE'] === '1',
+          },
+    scale:
+      process.env['BENCH_SCALE'] === '0'
+        ? null
+        : {
+            leads: intFromEnv('BENCH_SCALE_LEADS', 10_000_000, 1000, MAX_FILL_LEADS),
+            seconds: intFromEnv('BENCH_SECONDS', 10, 1, 600),
+            lookupSeconds: intFromEnv('BENCH_SCALE_LOOKUP_SECONDS', 5, 1, 600),
+            lookupRate: intFromEnv('BENCH_SCALE_LOOKUP_RATE', 1000, 1, 1_000_000),
+            warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 2, 0, 60),
+            connections: intFromEnv('BENCH_CONNECTIONS', 32, 1, 1024),
+            // Building the store: ~3,000–6,000 leads/s on the 2-vCPU VM; allow 1,000/s plus 10 minutes.
+            fillTimeoutMs: (intFromEnv('BENCH_SCALE_LEADS', 10_000_000, 1000, MAX_FILL_LEADS) / 1000 + 600) * 1000,
           },
   };
 }
@@ -180,6 +201,11 @@ async function main(s: Settings): Promise<number> {
     process.stdout.write(`${report.text}\n`);
     if (report.hasErrors) code = Math.max(code, 1);
   }
+  if (s.scale !== null) {
+    const report = await runScaleBench(s.scale, here);
+    process.stdout.write(`${report.text}\n`);
+    if (report.hasErrors) code = Math.max(code, 1);
+  }
   return code;
 }
 
@@ -253,7 +279,14 @@ function start(): void {
   // Delivery: warm-up, steady phase, backlog ingest and drain, ceiling; plus its own drain timeouts' worth of slack.
   const d = settings.delivery;
   const deliveryS = d === null ? 0 : d.seconds + 20 + Math.ceil(d.backlog / 200) + 60;
-  const budgetMs = (ingestS + deliveryS + 60) * 1000;
+  // Scale: the fill when the cached store must be built, then two ingest runs, three lookup phases,
+  // the query matrix and two resets of the store (a count over its leads each), plus slack.
+  const sc = settings.scale;
+  const scaleS =
+    sc === null
+      ? 0
+      : (validCache(here, sc.leads) === null ? sc.fillTimeoutMs / 1000 : 0) + 2 * (sc.warmupSeconds + sc.seconds) + 6 * sc.lookupSeconds + 120 + Math.ceil(sc.leads / 50_000);
+  const budgetMs = (ingestS + deliveryS + scaleS + 60) * 1000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: no result after ${budgetMs / 1000} s; giving up\n`);
     killAllChildren();

@@ -22,7 +22,7 @@ interface ApplyTarget {
  * `(source, idempotencyKey)`. Runs synchronously (better-sqlite3) inside the commit batcher.
  */
 export function applyItems(st: Statements, target: ApplyTarget, items: readonly IngestItem[]): ItemOutcome[] {
-  return items.map((item) => {
+  const outcomes = items.map((item): ItemOutcome => {
     if ('error' in item) return quarantined(item.index, null, item.error);
     st.beginItem.run();
     try {
@@ -38,6 +38,21 @@ export function applyItems(st: Statements, target: ApplyTarget, items: readonly 
       return quarantined(item.index, item.patch.providerLeadId, `internal error while applying: ${String(error)}`);
     }
   });
+  indexQueuedSearchText(st);
+  return outcomes;
+}
+
+/** Queued leads indexed together (migration 0004); `q` searches also read the queue, so it stays small. */
+const SEARCH_INDEX_BATCH = 64;
+
+/**
+ * Add the queued leads' text to the `q` index once enough are queued: one FTS5 segment for many
+ * leads instead of one per lead. Runs in the caller's transaction, so it commits or rolls back with it.
+ */
+function indexQueuedSearchText(st: Statements): void {
+  if ((st.countSearchPending.get() as number) < SEARCH_INDEX_BATCH) return;
+  st.indexSearchPending.run();
+  st.clearSearchPending.run();
 }
 
 function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPatch, raw: unknown): ItemOutcome {

@@ -50,6 +50,13 @@ export function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
     selectLead: db.prepare('SELECT doc FROM leads WHERE id = ?'),
+    // The `q` index's queue (migration 0004): leads written since it was last indexed.
+    countSearchPending: db.prepare('SELECT count(*) FROM leads_fts_pending').pluck(),
+    indexSearchPending: db.prepare(
+      `INSERT INTO leads_fts (rowid, search_text)
+       SELECT l.rowid, l.search_text FROM leads_fts_pending p JOIN leads l ON l.rowid = p.lead_rowid`,
+    ),
+    clearSearchPending: db.prepare('DELETE FROM leads_fts_pending'),
     insertTimeline: db.prepare(
       `INSERT INTO timeline (id, lead_id, dedupe_key, kind, occurred_at, recorded_at, summary, data, request_id)
        VALUES (@id, @leadId, @dedupeKey, @kind, @occurredAt, @recordedAt, @summary, @data, @requestId)
