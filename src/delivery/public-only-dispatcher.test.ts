@@ -2,7 +2,8 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { publicOnlyDispatcher, type AddressResolver } from './public-only-dispatcher.js';
+import { Agent } from 'undici';
+import { publicOnlyDispatcher, publicOnlyLookup, type AddressResolver } from './public-only-dispatcher.js';
 import { sendWebhook } from './sender.js';
 
 /** A real receiver on 127.0.0.1 that counts the requests that reach it. */
@@ -68,8 +69,6 @@ describe('public-only dispatcher (DNS rebinding at send time)', () => {
     let lookups = 0;
     // The guard's lookup is the one the socket uses: count it, and let this one through by
     // answering with the loopback address only after classifying a public stand-in.
-    const { Agent } = await import('undici');
-    const { publicOnlyLookup } = await import('./public-only-dispatcher.js');
     const guarded = publicOnlyLookup(async () => {
       lookups++;
       return [{ address: '93.184.216.34', family: 4 }];
@@ -77,12 +76,11 @@ describe('public-only dispatcher (DNS rebinding at send time)', () => {
     const dispatcher = new Agent({
       connect: {
         lookup: (host, options, callback) =>
-          guarded(host, options, (err: NodeJS.ErrnoException | null, ...rest: unknown[]) => {
+          guarded(host, options, (err: NodeJS.ErrnoException | null) => {
             if (err) return (callback as (e: unknown) => void)(err);
             // Public address accepted by the guard; connect the test to the local receiver instead.
             if ((options as { all?: boolean }).all === true) (callback as (e: null, a: unknown) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
             else (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4);
-            void rest;
           }),
       },
     });

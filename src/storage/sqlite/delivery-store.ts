@@ -187,9 +187,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async releaseAllClaims(now: string): Promise<number> {
-    return this.batcher.run(
-      () => this.db.prepare(`UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = ? WHERE status = 'delivering'`).run(now).changes,
-    );
+    return this.batcher.run(() => this.st.releaseAllClaims.run({ now }).changes);
   }
 
   async nextDueAt(): Promise<string | null> {
