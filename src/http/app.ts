@@ -38,7 +38,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
     },
     bodyLimit: deps.config.bodyLimit,
-    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler),
+    // A request without Host reaches the routes (Node would answer it a bare 400 itself): a webhook
+    // is identified by its path and credentials, and every answer keeps our JSON error shape.
+    serverFactory: (handler) => createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, handler),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // One line per request at webhook rates costs more than it tells; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
