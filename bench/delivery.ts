@@ -198,7 +198,7 @@ async function waitForLeads(receiverUrl: string, leads: number, timeoutMs: numbe
 function commitLine(t: ExecTrace | null, seconds: number, what: string): string | null {
   if (t === null || t.commits === 0) return null;
   return (
-    `leadhook during ${what}: ${t.commits} COMMITs for ${t.jobs} write jobs (${(t.jobs / t.commits).toFixed(1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
+    `leadhook during ${what}: ${t.commits} COMMITs (${t.relaxedCommits} of delivery bookkeeping only, without fsync) for ${t.jobs} write jobs (${(t.jobs / t.commits).toFixed(1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
     `COMMIT p50 ${fixed(t.commitMs.p50, 2)} ms, p99 ${fixed(t.commitMs.p99, 2)} ms; event loop blocked in COMMIT ${((t.commitMs.total / (seconds * 1000)) * 100).toFixed(1)}% of it`
   );
 }

@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 
-/** Time spent in `db.exec` by statement, and how many requests each COMMIT carried. */
+/** Time spent in the commit batcher's transaction statements, and how many requests each COMMIT carried. */
 export interface ExecTrace {
   commits: number;
+  /** COMMITs of batches that held only delivery bookkeeping (`synchronous=NORMAL`: no fsync). */
+  relaxedCommits: number;
   /** `SAVEPOINT job` calls: one per request handed to the commit batcher. */
   jobs: number;
   commitMs: { total: number; p50: number; p99: number; max: number };
@@ -14,30 +16,46 @@ export interface ExecTrace {
   statements?: StatementTrace | null;
 }
 
-const KINDS = ['BEGIN', 'SAVEPOINT', 'RELEASE', 'COMMIT', 'ROLLBACK'] as const;
+const KINDS = ['BEGIN', 'SAVEPOINT', 'RELEASE', 'COMMIT', 'ROLLBACK', 'PRAGMA SYNCHRONOUS'] as const;
 
 function kindOf(sql: string): string {
-  const head = sql.trimStart().slice(0, 9).toUpperCase();
+  const head = sql.trimStart().slice(0, 18).toUpperCase();
   return KINDS.find((k) => head.startsWith(k)) ?? 'other';
 }
 
+type StatementProto = Record<'run' | 'get' | 'all', (this: Database.Statement, ...args: unknown[]) => unknown>;
+
+function statementPrototype(db: Database.Database): StatementProto {
+  return Object.getPrototypeOf(db.prepare('SELECT 1')) as StatementProto;
+}
+
 /**
- * Wrap `db.exec` (the commit batcher's BEGIN/SAVEPOINT/RELEASE/COMMIT) to count transactions and
- * time them, without touching leadhook's code: the instance property shadows the prototype method.
- * The cost is two clock reads per call.
+ * Time the commit batcher's BEGIN/SAVEPOINT/RELEASE/COMMIT (prepared statements) without touching
+ * leadhook's code: `Statement.prototype.run` is wrapped, and only transaction statements are timed
+ * (their kind is remembered per statement). The cost is a map lookup per statement and two clock
+ * reads per transaction statement.
  */
 export function traceExec(db: Database.Database): { take(): ExecTrace } {
-  const original = db.exec.bind(db);
+  const proto = statementPrototype(db);
+  const original = proto.run;
+  const kinds = new WeakMap<Database.Statement, string>();
   let commitTimes: number[] = [];
   let byKind: Record<string, number> = {};
   let jobs = 0;
   let jobsInTx = 0;
   let maxJobs = 0;
-  db.exec = (sql: string) => {
-    const kind = kindOf(sql);
+  let relaxed = 0;
+  let isRelaxedNow = false;
+  proto.run = function (this: Database.Statement, ...args: unknown[]): unknown {
+    let kind = kinds.get(this);
+    if (kind === undefined) {
+      kind = kindOf(this.source);
+      kinds.set(this, kind);
+    }
+    if (kind === 'other') return original.apply(this, args);
     const t0 = process.hrtime.bigint();
     try {
-      return original(sql);
+      return original.apply(this, args);
     } finally {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       byKind[kind] = (byKind[kind] ?? 0) + ms;
@@ -46,6 +64,7 @@ export function traceExec(db: Database.Database): { take(): ExecTrace } {
         jobsInTx++;
       } else if (kind === 'COMMIT') {
         commitTimes.push(ms);
+        if (isRelaxedNow) relaxed++;
         maxJobs = Math.max(maxJobs, jobsInTx);
         jobsInTx = 0;
       } else if (kind === 'BEGIN') {
@@ -53,12 +72,19 @@ export function traceExec(db: Database.Database): { take(): ExecTrace } {
       }
     }
   };
+  // The batcher switches `synchronous` with db.exec (a prepared PRAGMA applies when compiled).
+  const exec = db.exec.bind(db);
+  db.exec = (sql: string): Database.Database => {
+    if (kindOf(sql) === 'PRAGMA SYNCHRONOUS') isRelaxedNow = /NORMAL/i.test(sql);
+    return exec(sql);
+  };
   return {
     take(): ExecTrace {
       const sorted = [...commitTimes].sort((a, b) => a - b);
       const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
       const trace: ExecTrace = {
         commits: sorted.length,
+        relaxedCommits: relaxed,
         jobs,
         commitMs: { total: sorted.reduce((a, b) => a + b, 0), p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN },
         execMsByKind: byKind,
@@ -68,6 +94,7 @@ export function traceExec(db: Database.Database): { take(): ExecTrace } {
       byKind = {};
       jobs = 0;
       maxJobs = 0;
+      relaxed = 0;
       return trace;
     },
   };
@@ -82,10 +109,10 @@ export type StatementTrace = Record<string, { calls: number; ms: number }>;
  * by default; use it to see which statements dominate, not to read the rate.
  */
 export function traceStatements(db: Database.Database): { take(): StatementTrace } {
-  const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, unknown>;
+  const proto = statementPrototype(db);
   let stats: StatementTrace = {};
   for (const method of ['run', 'get', 'all'] as const) {
-    const original = proto[method] as (this: Database.Statement, ...args: unknown[]) => unknown;
+    const original = proto[method];
     proto[method] = function (this: Database.Statement, ...args: unknown[]): unknown {
       const t0 = process.hrtime.bigint();
       try {

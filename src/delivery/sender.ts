@@ -35,6 +35,12 @@ export interface SendInput {
   fetchImpl?: typeof fetch;
   /** The connection pool to send through, e.g. publicOnlyDispatcher(); defaults to fetch's own. */
   dispatcher?: Dispatcher;
+  /** Cuts the attempt short (e.g. at shutdown); it then fails with the signal's reason as its error. */
+  signal?: AbortSignal;
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = 'TimeoutError';
 }
 
 /** Read up to `limit` bytes of a body, then cancel the rest so a huge or endless answer costs nothing. */
@@ -60,7 +66,11 @@ async function readSnippet(response: Response, limit: number): Promise<string | 
   return new TextDecoder().decode(bytes);
 }
 
-function describeFailure(err: unknown, timeoutMs: number): string {
+function describeFailure(err: unknown, timeoutMs: number, signal: AbortSignal): string {
+  if (signal.aborted && !(signal.reason instanceof AttemptTimeout)) {
+    const reason = signal.reason as { message?: string } | undefined;
+    return reason?.message ?? String(signal.reason);
+  }
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
   // undici reports "fetch failed" and puts the socket error in `cause`.
@@ -87,30 +97,42 @@ export async function sendWebhook(input: SendInput): Promise<AttemptResult> {
   if (id !== null && !headers.has('idempotency-key')) headers.set('idempotency-key', id);
 
   const fetchImpl = input.fetchImpl ?? fetch;
+  // One controller for the timeout (which also bounds reading the answer) and the caller's signal: a
+  // plain timer instead of AbortSignal.timeout/any, whose transferable signals cost ~10 % of a send.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout(`timeout after ${input.timeoutMs} ms`)), input.timeoutMs);
+  const cancel = (): void => controller.abort(input.signal?.reason);
+  if (input.signal?.aborted === true) cancel();
+  else input.signal?.addEventListener('abort', cancel, { once: true });
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  let response: Response;
   try {
-    response = await fetchImpl(input.url, {
-      method: 'POST',
-      headers,
-      body: input.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(input.timeoutMs),
-      // Node's fetch takes an undici dispatcher; the DOM RequestInit type does not know it.
-      ...(input.dispatcher === undefined ? {} : ({ dispatcher: input.dispatcher } as RequestInit)),
-    });
-  } catch (err) {
-    return { status: null, latencyMs: elapsed(), error: describeFailure(err, input.timeoutMs), responseSnippet: null, retryAfter: null };
+    let response: Response;
+    try {
+      response = await fetchImpl(input.url, {
+        method: 'POST',
+        headers,
+        body: input.body,
+        redirect: 'manual',
+        signal: controller.signal,
+        // Node's fetch takes an undici dispatcher; the DOM RequestInit type does not know it.
+        ...(input.dispatcher === undefined ? {} : ({ dispatcher: input.dispatcher } as RequestInit)),
+      });
+    } catch (err) {
+      return { status: null, latencyMs: elapsed(), error: describeFailure(err, input.timeoutMs, controller.signal), responseSnippet: null, retryAfter: null };
+    }
+    const latencyMs = elapsed();
+    // A spec-compliant fetch hides a manual redirect as type 'opaqueredirect', status 0; undici shows the 3xx.
+    const isRedirect = response.type === 'opaqueredirect' || (response.status >= 300 && response.status <= 399);
+    return {
+      status: response.status === 0 ? null : response.status,
+      latencyMs,
+      error: isRedirect ? 'redirects are not followed' : null,
+      responseSnippet: await readSnippet(response, RESPONSE_SNIPPET_BYTES),
+      retryAfter: response.headers.get('retry-after'),
+    };
+  } finally {
+    clearTimeout(timer);
+    input.signal?.removeEventListener('abort', cancel);
   }
-  const latencyMs = elapsed();
-  // A spec-compliant fetch hides a manual redirect as type 'opaqueredirect', status 0; undici shows the 3xx.
-  const isRedirect = response.type === 'opaqueredirect' || (response.status >= 300 && response.status <= 399);
-  return {
-    status: response.status === 0 ? null : response.status,
-    latencyMs,
-    error: isRedirect ? 'redirects are not followed' : null,
-    responseSnippet: await readSnippet(response, RESPONSE_SNIPPET_BYTES),
-    retryAfter: response.headers.get('retry-after'),
-  };
 }

@@ -41,7 +41,7 @@ export class DeliveryService {
   async start(): Promise<void> {
     // One process serves a data directory, so a claim found at startup is a stopped process's: send
     // it again now instead of when its lease runs out (meanwhile it would hold back its lead's later events).
-    const released = await this.store.delivery.releaseAllClaims(new Date().toISOString());
+    const released = await this.store.delivery.releaseClaims(new Date().toISOString());
     if (released > 0) this.log?.warn({ released }, `${released} deliveries claimed by a stopped process are due again`);
     await this.refresh();
     this.store.delivery.setPlanner(this.planner);

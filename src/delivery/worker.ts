@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isStoreFault } from '../core/errors.js';
 import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
@@ -26,6 +27,13 @@ export interface WorkerOptions {
   random?: () => number;
 }
 
+/** Every send in flight listens on one shutdown signal: no MaxListenersExceededWarning past 10. */
+function newAborter(): AbortController {
+  const aborter = new AbortController();
+  setMaxListeners(0, aborter.signal);
+  return aborter;
+}
+
 /** The error of an attempt cut short by {@link DeliveryWorker.abortInFlight}. */
 export const SHUTDOWN_ABORT_ERROR = 'leadhook shut down before the receiver answered';
 
@@ -44,16 +52,34 @@ export class DeliveryWorker {
   /** The tick running or scheduled now; stop() waits for it, as it may still launch what it claimed. */
   private ticking: Promise<void> = Promise.resolve();
   /** Aborted by abortInFlight(): cuts the sends still waiting for an answer. */
-  private aborter = new AbortController();
+  private aborter = newAborter();
 
   constructor(private readonly o: WorkerOptions) {
     o.store.onDeliveriesCommitted(() => this.wake());
+    o.store.onReopened(() => void this.releaseUnheldClaims());
+  }
+
+  /**
+   * After a storage fault the last claims and outcomes may not have reached the disk: a delivery
+   * this worker already finished can be `delivering` again. Release every claim but the sends in
+   * flight now, so those go out again at once instead of after their lease.
+   */
+  private async releaseUnheldClaims(): Promise<void> {
+    if (!this.isRunning) return;
+    try {
+      const released = await this.o.store.releaseClaims(new Date().toISOString(), [...this.inFlight.keys()]);
+      if (released > 0) this.o.log?.warn({ released }, `${released} deliveries whose outcome the storage fault may have lost are due again`);
+      this.wake();
+    } catch (error) {
+      // Still faulty: the leases bring them back (requeueExpiredClaims).
+      if (!isStoreFault(error)) this.o.log?.error({ err: error }, 'delivery worker: could not release claims after a reopen');
+    }
   }
 
   start(): void {
     this.isRunning = true;
     this.lastRequeue = 0;
-    if (this.aborter.signal.aborted) this.aborter = new AbortController();
+    if (this.aborter.signal.aborted) this.aborter = newAborter();
     this.wake();
   }
 
@@ -189,13 +215,17 @@ export class DeliveryWorker {
       ...signPayload({ id: c.delivery.eventId, timestamp: startedAt, body: c.body, secrets: c.secrets }),
       'idempotency-key': c.delivery.eventId,
     };
-    const base = this.o.fetchImpl ?? fetch;
-    const shutdown = this.aborter.signal;
-    const fetchImpl: typeof fetch = (url, init) =>
-      base(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, shutdown]) : shutdown });
     // The connection itself goes to public addresses only (unless allowed): no DNS-rebinding window.
     const dispatcher = dispatcherFor(this.o.allowPrivateDestinations);
-    return sendWebhook({ url: c.url, body: c.body, headers, timeoutMs: this.o.timeoutMs, fetchImpl, ...(dispatcher ? { dispatcher } : {}) });
+    return sendWebhook({
+      url: c.url,
+      body: c.body,
+      headers,
+      timeoutMs: this.o.timeoutMs,
+      signal: this.aborter.signal,
+      ...(this.o.fetchImpl === undefined ? {} : { fetchImpl: this.o.fetchImpl }),
+      ...(dispatcher ? { dispatcher } : {}),
+    });
   }
 
   private async armTimer(): Promise<void> {

@@ -116,11 +116,24 @@ export interface DeliveryStore {
     perDestination: number;
     inFlight: Readonly<Record<string, number>>;
   }): Promise<ClaimedDelivery[]>;
+  /**
+   * Record an attempt and its outcome. Claims and outcomes are the worker's bookkeeping: an adapter
+   * may commit them without waiting for the disk (they survive a crash of the process, and a power
+   * cut that loses the last ones makes the delivery be sent again with the same `webhook-id`).
+   */
   completeAttempt(completion: AttemptCompletion): Promise<void>;
   /** Deliveries whose worker died (lease expired) become pending again. */
   requeueExpiredClaims(now: string): Promise<number>;
-  /** Every claimed delivery becomes pending again, whatever its lease: at startup, before any claim. */
-  releaseAllClaims(now: string): Promise<number>;
+  /**
+   * Every claimed delivery but those in `held` becomes pending again, whatever its lease: at startup
+   * (nothing held), and after {@link onReopened} (the claims this process is still sending held).
+   */
+  releaseClaims(now: string, held?: readonly string[]): Promise<number>;
+  /**
+   * Called after the store reopened its database following a storage fault. The worker's last
+   * bookkeeping writes may not have reached the disk, so claims may be left that nobody holds.
+   */
+  onReopened(listener: () => void): void;
   /** The earliest next_attempt_at of a pending delivery, or null. */
   nextDueAt(): Promise<string | null>;
 

@@ -4,8 +4,33 @@ import { isSqliteFault } from './faults.js';
 
 interface Pending {
   work: () => unknown;
+  /** See {@link Durability}. */
+  isRelaxed: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * How durable a job's COMMIT must be.
+ * - `full` (default): on disk before the promise settles (`synchronous=FULL`, the WAL is fsynced).
+ *   Anything answered to a caller as stored: webhooks, API changes.
+ * - `relaxed`: written to the WAL (survives a crash of the process, not a power loss) and made durable
+ *   by the next `full` commit or checkpoint. For the delivery worker's own bookkeeping (claims, attempt
+ *   outcomes): losing the last of those to a power cut means a delivery is sent again with the same
+ *   `webhook-id`, never that one is lost. A batch commits `relaxed` only when every job in it is.
+ */
+export type Durability = 'full' | 'relaxed';
+
+/** The prepared statements a batch runs on one connection (preparing them once saves a parse each time). */
+interface TransactionStatements {
+  begin: Database.Statement;
+  commit: Database.Statement;
+  savepoint: Database.Statement;
+  release: Database.Statement;
+  rollbackTo: Database.Statement;
+  totalChanges: Database.Statement;
+  /** The connection's `synchronous` setting now: the store opens it FULL. */
+  isRelaxed: boolean;
 }
 
 /** What the batcher needs from the store that owns the connection. */
@@ -31,16 +56,16 @@ export interface BatchHost {
 export class CommitBatcher {
   private queue: Pending[] = [];
   private isScheduled = false;
-  private readonly totalChanges = new WeakMap<Database.Database, Database.Statement>();
+  private readonly statements = new WeakMap<Database.Database, TransactionStatements>();
 
   constructor(
     private readonly host: BatchHost,
     private readonly maxBatch: number,
   ) {}
 
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => T, durability: Durability = 'full'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work, isRelaxed: durability === 'relaxed', resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -68,12 +93,19 @@ export class CommitBatcher {
     let wrote = false;
     try {
       db = this.host.connection();
+      const st = this.statementsOf(db);
+      const isRelaxed = batch.every((job) => job.isRelaxed);
+      if (isRelaxed !== st.isRelaxed) {
+        // Never a prepared statement: SQLite applies `PRAGMA synchronous` when it compiles it.
+        db.exec(isRelaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
+        st.isRelaxed = isRelaxed;
+      }
       const watching = this.host.watching;
-      const before = watching ? this.changes(db) : 0;
-      db.exec('BEGIN IMMEDIATE');
-      for (const job of batch) results.push(this.runInSavepoint(db, job));
-      db.exec('COMMIT');
-      wrote = watching && this.changes(db) > before;
+      const before = watching ? (st.totalChanges.get() as number) : 0;
+      st.begin.run();
+      for (const job of batch) results.push(this.runInSavepoint(db, st, job));
+      st.commit.run();
+      wrote = watching && (st.totalChanges.get() as number) > before;
     } catch (error) {
       if (db?.open === true && db.inTransaction) {
         try {
@@ -94,30 +126,38 @@ export class CommitBatcher {
     });
   }
 
-  private runInSavepoint(db: Database.Database, job: Pending): { ok: true; value: unknown } | { ok: false; error: unknown } {
-    db.exec('SAVEPOINT job');
+  private runInSavepoint(db: Database.Database, st: TransactionStatements, job: Pending): { ok: true; value: unknown } | { ok: false; error: unknown } {
+    st.savepoint.run();
     try {
       const value = job.work();
-      db.exec('RELEASE job');
+      st.release.run();
       return { ok: true, value };
     } catch (error) {
       // A storage fault inside a job (disk full, I/O error), or one after which SQLite rolled the
       // whole transaction back, fails the batch: every caller gets the fault and retries.
       if (isSqliteFault(error) || !db.inTransaction) throw error;
-      db.exec('ROLLBACK TO job');
-      db.exec('RELEASE job');
+      st.rollbackTo.run();
+      st.release.run();
       return { ok: false, error };
     }
   }
 
-  /** Rows changed by this connection so far (sqlite3_total_changes). */
-  private changes(db: Database.Database): number {
-    let st = this.totalChanges.get(db);
+  private statementsOf(db: Database.Database): TransactionStatements {
+    let st = this.statements.get(db);
     if (st === undefined) {
-      st = db.prepare('SELECT total_changes()').pluck();
-      this.totalChanges.set(db, st);
+      st = {
+        begin: db.prepare('BEGIN IMMEDIATE'),
+        commit: db.prepare('COMMIT'),
+        savepoint: db.prepare('SAVEPOINT job'),
+        release: db.prepare('RELEASE job'),
+        rollbackTo: db.prepare('ROLLBACK TO job'),
+        // sqlite3_total_changes: rows changed by this connection so far.
+        totalChanges: db.prepare('SELECT total_changes()').pluck(),
+        isRelaxed: false,
+      };
+      this.statements.set(db, st);
     }
-    return st.get() as number;
+    return st;
   }
 }
 

@@ -63,8 +63,11 @@ export function prepareDeliveryStatements(db: Database.Database) {
       `UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now
        WHERE status = 'delivering' AND claimed_until < @now`,
     ),
-    // At startup: every claim is a stopped process's, whatever its lease.
-    releaseAllClaims: db.prepare(`UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now WHERE status = 'delivering'`),
+    // At startup every claim is a stopped process's; after a reopen, those not in @held (a JSON array).
+    releaseClaims: db.prepare(
+      `UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now
+       WHERE status = 'delivering' AND id NOT IN (SELECT value FROM json_each(@held))`,
+    ),
     nextDue: db.prepare(
       `SELECT min(d.next_attempt_at) AS at FROM deliveries d JOIN destinations x ON x.id = d.destination_id
        WHERE d.status = 'pending' AND x.disabled_at IS NULL AND x.deleted_at IS NULL`,

@@ -37,6 +37,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private planner: DeliveryPlanner | null = null;
   private claimRound = 0;
   private readonly listeners: (() => void)[] = [];
+  private readonly reopenListeners: (() => void)[] = [];
 
   constructor(
     private readonly c: SqliteConnectionView,
@@ -145,7 +146,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
           }
           return { delivery: toDelivery(row, event.type), body: event.body, url: dest.url, secrets: signingSecrets(dest, now) };
         });
-    });
+    }, 'relaxed');
   }
 
   async completeAttempt(c: AttemptCompletion): Promise<void> {
@@ -179,15 +180,24 @@ export class SqliteDeliveryStore implements DeliveryStore {
           this.st.disableDestination.run({ ...dest, reason: `no successful delivery for ${days} days; last error: ${c.attempt.error ?? `HTTP ${c.attempt.statusCode}`}` });
         }
       }
-    });
+    }, 'relaxed');
   }
 
   async requeueExpiredClaims(now: string): Promise<number> {
-    return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes);
+    return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes, 'relaxed');
   }
 
-  async releaseAllClaims(now: string): Promise<number> {
-    return this.batcher.run(() => this.st.releaseAllClaims.run({ now }).changes);
+  async releaseClaims(now: string, held: readonly string[] = []): Promise<number> {
+    return this.batcher.run(() => this.st.releaseClaims.run({ now, held: JSON.stringify(held) }).changes, 'relaxed');
+  }
+
+  onReopened(listener: () => void): void {
+    this.reopenListeners.push(listener);
+  }
+
+  /** Tell workers that the database was reopened after a fault (called outside any transaction). */
+  notifyReopened(): void {
+    for (const l of this.reopenListeners) l();
   }
 
   async nextDueAt(): Promise<string | null> {

@@ -361,6 +361,8 @@ export class SqliteStore implements Store {
     this.sourceCache.clear();
     this.faults.log.info({ database: this.file }, 'storage: reopened the database');
     this.wrote('reopened the database');
+    // Not from inside the batch that is opening the connection: the listeners write.
+    setImmediate(() => this.delivery.notifyReopened());
     return this.conn;
   }
 
