@@ -49,7 +49,8 @@ export function traceExec(db: Database.Database): { take(): ExecTrace } {
   proto.run = function (this: Database.Statement, ...args: unknown[]): unknown {
     let kind = kinds.get(this);
     if (kind === undefined) {
-      kind = kindOf(this.source);
+      // The ingest's per-item savepoints (`SAVEPOINT item`) are work inside a job, not a job.
+      kind = this.source.endsWith(' item') ? 'other' : kindOf(this.source);
       kinds.set(this, kind);
     }
     if (kind === 'other') return original.apply(this, args);

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/store.js';
+import { SYNCHRONOUS_OF } from '../src/storage/sqlite/commit-batcher.js';
 import { traceExec, traceStatements } from './exec-trace.js';
 
 /** Fixed admin token of the bench server (loopback only, throwaway data directory). */
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
-const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 /** BENCH_DATA_DIR: serve an existing data directory (the scale bench's filled database), kept on exit. */
 const keptDataDir = process.env['BENCH_DATA_DIR'];
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     store instanceof SqliteStore
       ? {
           journalMode: String(store.db.pragma('journal_mode', { simple: true })),
-          synchronous: SYNCHRONOUS[Number(store.db.pragma('synchronous', { simple: true }))] ?? 'unknown',
+          // Switched per batch: FULL for webhooks and API writes, NORMAL for batches of delivery bookkeeping alone.
+          synchronous: `${SYNCHRONOUS_OF.full} (${SYNCHRONOUS_OF.relaxed} for commits of delivery bookkeeping alone)`,
           commitBatchMax: config.commitBatchMax,
           sqliteVersion: String(store.db.prepare('select sqlite_version()').pluck().get()),
           extraPragmas,

@@ -72,7 +72,7 @@ function traceLine(t: ExecTrace, seconds: number): string {
   const share = (ms: number): string => `${((ms / (seconds * 1000)) * 100).toFixed(1)}%`;
   const perJob = (t.execMsByKind['SAVEPOINT'] ?? 0) + (t.execMsByKind['RELEASE'] ?? 0);
   return (
-    `leadhook group commit: ${t.commits} COMMITs for ${t.jobs} write jobs (${fixed(t.jobs / t.commits, 1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
+    `leadhook group commit: ${t.commits} COMMITs (${t.relaxedCommits} without fsync) for ${t.jobs} write jobs (${fixed(t.jobs / t.commits, 1)} per COMMIT, max ${t.maxJobsPerCommit}); ` +
     `COMMIT p50 ${fixed(t.commitMs.p50, 2)} ms, p99 ${fixed(t.commitMs.p99, 2)} ms; event loop blocked in COMMIT ${share(t.commitMs.total)} ` +
     `and in per-request SAVEPOINT/RELEASE exec ${share(perJob)} of the phase`
   );

@@ -21,6 +21,9 @@ interface Pending {
  */
 export type Durability = 'full' | 'relaxed';
 
+/** The `synchronous` setting a batch of each durability commits with. */
+export const SYNCHRONOUS_OF: Readonly<Record<Durability, 'FULL' | 'NORMAL'>> = { full: 'FULL', relaxed: 'NORMAL' };
+
 /** The prepared statements a batch runs on one connection (preparing them once saves a parse each time). */
 interface TransactionStatements {
   begin: Database.Statement;
@@ -97,7 +100,7 @@ export class CommitBatcher {
       const isRelaxed = batch.every((job) => job.isRelaxed);
       if (isRelaxed !== st.isRelaxed) {
         // Never a prepared statement: SQLite applies `PRAGMA synchronous` when it compiles it.
-        db.exec(isRelaxed ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
+        db.exec(`PRAGMA synchronous = ${SYNCHRONOUS_OF[isRelaxed ? 'relaxed' : 'full']}`);
         st.isRelaxed = isRelaxed;
       }
       const watching = this.host.watching;
