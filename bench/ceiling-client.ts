@@ -1,6 +1,8 @@
+import { request } from 'undici';
+
 /**
- * Bench child: the ceiling of the delivery bench. A bare HTTP client loop with node's global fetch
- * (undici, as leadhook's sender uses), `BENCH_CEILING_CONCURRENCY` requests in flight, POSTing the
+ * Bench child: the ceiling of the delivery bench. A bare HTTP client loop with undici's `request()`
+ * (the client leadhook's sender uses, same default pool), `BENCH_CEILING_CONCURRENCY` requests in flight, POSTing the
  * same body and headers (a real signed event captured by the receiver) `BENCH_CEILING_REQUESTS`
  * times. No signing, no database, no bookkeeping: what any webhook sender in node must at least do.
  *
@@ -41,9 +43,9 @@ async function loop(job: Job, count: number): Promise<{ latencies: number[]; non
       next++;
       const t0 = performance.now();
       try {
-        const res = await fetch(job.url, { method: 'POST', headers: job.headers, body: job.body, redirect: 'manual' });
-        await res.arrayBuffer();
-        if (res.status < 200 || res.status > 299) non2xx++;
+        const res = await request(job.url, { method: 'POST', headers: job.headers, body: job.body });
+        await res.body.arrayBuffer();
+        if (res.statusCode < 200 || res.statusCode > 299) non2xx++;
       } catch {
         errors++;
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { Agent, type Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
 import { RESPONSE_SNIPPET_BYTES, sendWebhook } from './sender.js';
 import { newSigningSecret, signPayload } from './signing.js';
@@ -166,16 +167,45 @@ describe('sendWebhook', () => {
     assert.equal(result.responseSnippet, null);
   });
 
-  it('uses the injected fetch', async () => {
+  it('sends through the given dispatcher (connection pool)', async () => {
     const r = await receiver((_req, res) => res.end());
-    let calls = 0;
-    const counting: typeof fetch = (input, init) => {
-      calls++;
-      return fetch(input, init);
-    };
-    const result = await sendWebhook({ url: r.url, body: BODY, headers: HEADERS, timeoutMs: 5_000, fetchImpl: counting });
-    assert.equal(result.status, 200);
-    assert.equal(calls, 1);
+    let dispatched = 0;
+    class CountingAgent extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+        dispatched++;
+        return super.dispatch(options, handler);
+      }
+    }
+    const dispatcher = new CountingAgent();
+    try {
+      const result = await sendWebhook({ url: r.url, body: BODY, headers: HEADERS, timeoutMs: 5_000, dispatcher });
+      assert.equal(result.status, 200);
+      assert.equal(dispatched, 1);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('reuses the connection for the next send after an answer with a body', async () => {
+    const sockets = new Set<unknown>();
+    const r = await receiver((req, res) => {
+      sockets.add(req.socket);
+      res.end('x'.repeat(4000));
+    });
+    for (let i = 0; i < 6; i++) assert.equal((await sendWebhook({ url: r.url, body: BODY, headers: HEADERS, timeoutMs: 5_000 })).status, 200);
+    // The pool may open a second connection while the first is being released; never one per send.
+    assert.ok(sockets.size <= 2, `${sockets.size} connections for 6 sends`);
+  });
+
+  it('answers with the caller\'s reason when its signal aborts the attempt', async () => {
+    const r = await receiver(() => undefined);
+    const controller = new AbortController();
+    const pending = sendWebhook({ url: r.url, body: BODY, headers: HEADERS, timeoutMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('leadhook shut down before the receiver answered')), 50);
+    const result = await pending;
+    assert.equal(result.status, null);
+    assert.equal(result.error, 'leadhook shut down before the receiver answered');
+    await r.close();
   });
 
   it('keeps a caller-given content type and idempotency key', async () => {

@@ -1,11 +1,9 @@
-import { setMaxListeners } from 'node:events';
 import { isStoreFault } from '../core/errors.js';
 import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
-import { checkDestinationUrl } from './destination-url.js';
-import { dispatcherFor } from './public-only-dispatcher.js';
-import { sendWebhook, type AttemptResult } from './sender.js';
-import { signPayload } from './signing.js';
+import { newAborter, type AttemptSender } from './attempt.js';
+import type { AttemptResult } from './sender.js';
+import { ThreadSender } from './thread-sender.js';
 
 export interface WorkerOptions {
   store: DeliveryStore;
@@ -23,15 +21,9 @@ export interface WorkerOptions {
   /** Called when an attempt may have disabled its destination (410, or failing for too long). */
   onDestinationMayBeDisabled?: (destinationId: string) => void;
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
-  fetchImpl?: typeof fetch;
+  /** Runs the attempts; default a {@link ThreadSender} (signing and HTTP on a worker thread). */
+  sender?: AttemptSender;
   random?: () => number;
-}
-
-/** Every send in flight listens on one shutdown signal: no MaxListenersExceededWarning past 10. */
-function newAborter(): AbortController {
-  const aborter = new AbortController();
-  setMaxListeners(0, aborter.signal);
-  return aborter;
 }
 
 /** The error of an attempt cut short by {@link DeliveryWorker.abortInFlight}. */
@@ -42,7 +34,10 @@ export const SHUTDOWN_ABORT_ERROR = 'leadhook shut down before the receiver answ
  * store after every commit that wrote deliveries, and by a timer for retries that come due.
  */
 export class DeliveryWorker {
+  /** Claimed deliveries not yet recorded (sending or recording), by id: stop() waits for them. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Sends waiting for an answer, all destinations together and per destination (recording excluded). */
+  private sending = 0;
   private readonly perDestination = new Map<string, number>();
   private isRunning = false;
   private isTicking = false;
@@ -51,10 +46,12 @@ export class DeliveryWorker {
   private lastRequeue = 0;
   /** The tick running or scheduled now; stop() waits for it, as it may still launch what it claimed. */
   private ticking: Promise<void> = Promise.resolve();
-  /** Aborted by abortInFlight(): cuts the sends still waiting for an answer. */
+  /** Aborted by abortInFlight(): the attempts that then come back without an answer are due again at once. */
   private aborter = newAborter();
+  private readonly sender: AttemptSender;
 
   constructor(private readonly o: WorkerOptions) {
+    this.sender = o.sender ?? new ThreadSender(o.log);
     o.store.onDeliveriesCommitted(() => this.wake());
     o.store.onReopened(() => void this.releaseUnheldClaims());
   }
@@ -98,6 +95,7 @@ export class DeliveryWorker {
     this.timer = null;
     await this.ticking;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+    await this.sender.close();
   }
 
   /**
@@ -107,6 +105,7 @@ export class DeliveryWorker {
    */
   abortInFlight(): number {
     this.aborter.abort(new Error(SHUTDOWN_ABORT_ERROR));
+    this.sender.abortAll(SHUTDOWN_ABORT_ERROR);
     return this.inFlight.size;
   }
 
@@ -143,7 +142,7 @@ export class DeliveryWorker {
       this.lastRequeue = now.getTime();
       await this.o.store.requeueExpiredClaims(now.toISOString());
     }
-    const free = this.o.maxInFlight - this.inFlight.size;
+    const free = this.o.maxInFlight - this.sending;
     if (free <= 0 || !this.isRunning) return;
     // The lease outlives the send timeout, so a crashed worker's claims come back, a live one's never do.
     const leaseUntil = new Date(now.getTime() + this.o.timeoutMs + 30_000).toISOString();
@@ -157,24 +156,44 @@ export class DeliveryWorker {
     for (const c of claimed) this.launch(c);
   }
 
+  /**
+   * Send one claimed delivery, then record its outcome. Its slot frees as soon as the answer is in,
+   * so the next claim (in the same commit as this outcome, queued after it) overlaps the recording;
+   * the delivery stays `delivering` until its outcome commits, so it is never claimed twice and
+   * its lead's next event still waits for it.
+   */
   private launch(c: ClaimedDelivery): void {
     const destinationId = c.delivery.destinationId;
+    this.sending++;
     this.perDestination.set(destinationId, (this.perDestination.get(destinationId) ?? 0) + 1);
-    const run = this.deliver(c)
+    let isReleased = false;
+    const release = (): void => {
+      if (isReleased) return;
+      isReleased = true;
+      this.sending--;
+      const n = (this.perDestination.get(destinationId) ?? 1) - 1;
+      if (n <= 0) this.perDestination.delete(destinationId);
+      else this.perDestination.set(destinationId, n);
+      this.wake();
+    };
+    const run = this.deliver(c, release)
       .catch((error: unknown) => this.o.log?.error({ err: error, deliveryId: c.delivery.id }, 'delivery worker: recording an attempt failed'))
       .finally(() => {
+        release();
         this.inFlight.delete(c.delivery.id);
-        const n = (this.perDestination.get(destinationId) ?? 1) - 1;
-        if (n <= 0) this.perDestination.delete(destinationId);
-        else this.perDestination.set(destinationId, n);
         this.wake();
       });
     this.inFlight.set(c.delivery.id, run);
   }
 
-  private async deliver(c: ClaimedDelivery): Promise<void> {
+  private async deliver(c: ClaimedDelivery, releaseSlot: () => void): Promise<void> {
     const startedAt = new Date();
-    const result = await this.attempt(c, startedAt);
+    let result: AttemptResult;
+    try {
+      result = await this.attempt(c, startedAt);
+    } finally {
+      releaseSlot();
+    }
     const now = new Date();
     const outcome = decideAfterAttempt({
       attemptNumber: c.delivery.attemptCount + 1,
@@ -207,24 +226,15 @@ export class DeliveryWorker {
     if (decision.kind === 'disable' || decision.kind === 'give_up') this.o.onDestinationMayBeDisabled?.(c.delivery.destinationId);
   }
 
-  private async attempt(c: ClaimedDelivery, startedAt: Date): Promise<AttemptResult> {
-    // Checked again at send time: a name may resolve elsewhere than when the destination was created.
-    const check = await checkDestinationUrl(c.url, { allowPrivate: this.o.allowPrivateDestinations });
-    if (!check.ok) return { status: null, latencyMs: 0, error: `refused: ${check.reason}`, responseSnippet: null, retryAfter: null };
-    const headers = {
-      ...signPayload({ id: c.delivery.eventId, timestamp: startedAt, body: c.body, secrets: c.secrets }),
-      'idempotency-key': c.delivery.eventId,
-    };
-    // The connection itself goes to public addresses only (unless allowed): no DNS-rebinding window.
-    const dispatcher = dispatcherFor(this.o.allowPrivateDestinations);
-    return sendWebhook({
+  private attempt(c: ClaimedDelivery, startedAt: Date): Promise<AttemptResult> {
+    return this.sender.send({
       url: c.url,
       body: c.body,
-      headers,
+      eventId: c.delivery.eventId,
+      startedAtMs: startedAt.getTime(),
+      secrets: c.secrets,
       timeoutMs: this.o.timeoutMs,
-      signal: this.aborter.signal,
-      ...(this.o.fetchImpl === undefined ? {} : { fetchImpl: this.o.fetchImpl }),
-      ...(dispatcher ? { dispatcher } : {}),
+      allowPrivate: this.o.allowPrivateDestinations,
     });
   }
 
