@@ -5,6 +5,7 @@ import { request } from 'undici';
  * (the client leadhook's sender uses, same default pool), `BENCH_CEILING_CONCURRENCY` requests in flight, POSTing the
  * same body and headers (a real signed event captured by the receiver) `BENCH_CEILING_REQUESTS`
  * times. No signing, no database, no bookkeeping: what any webhook sender in node must at least do.
+ * BENCH_CEILING_CLIENT=fetch runs the same loop with fetch() instead, for context (about a fifth of the rate).
  *
  * Prints `{ ready: true }`, then on SIGUSR2 runs (a short uncounted warm-up, then the measured
  * requests) and prints `{ ceiling: { requests, seconds, rate, non2xx, errors, p50, p99, cpu } }`.
@@ -12,6 +13,8 @@ import { request } from 'undici';
  */
 
 interface Job {
+  /** `request` (undici's request(), the client leadhook sends with: the ceiling) or `fetch` (context). */
+  client: 'request' | 'fetch';
   url: string;
   body: string;
   headers: Record<string, string>;
@@ -23,6 +26,7 @@ interface Job {
 function readJob(): Job {
   const env = process.env;
   return {
+    client: env['BENCH_CEILING_CLIENT'] === 'fetch' ? 'fetch' : 'request',
     url: env['BENCH_CEILING_URL'] ?? '',
     body: env['BENCH_CEILING_BODY'] ?? '',
     headers: JSON.parse(env['BENCH_CEILING_HEADERS'] ?? '{}') as Record<string, string>,
@@ -43,9 +47,17 @@ async function loop(job: Job, count: number): Promise<{ latencies: number[]; non
       next++;
       const t0 = performance.now();
       try {
-        const res = await request(job.url, { method: 'POST', headers: job.headers, body: job.body });
-        await res.body.arrayBuffer();
-        if (res.statusCode < 200 || res.statusCode > 299) non2xx++;
+        let status: number;
+        if (job.client === 'fetch') {
+          const res = await fetch(job.url, { method: 'POST', headers: job.headers, body: job.body, redirect: 'manual' });
+          await res.arrayBuffer();
+          status = res.status;
+        } else {
+          const res = await request(job.url, { method: 'POST', headers: job.headers, body: job.body });
+          await res.body.arrayBuffer();
+          status = res.statusCode;
+        }
+        if (status < 200 || status > 299) non2xx++;
       } catch {
         errors++;
       }

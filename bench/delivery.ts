@@ -212,8 +212,9 @@ async function runCeiling(
   concurrency: number,
   children: Child<unknown>[],
   errors: string[],
+  kind: 'request' | 'fetch' = 'request',
 ): Promise<CeilingResult & { receiverCpu: number | null }> {
-  progress(`delivery: ceiling, ${requests} requests, ${concurrency} in flight`);
+  progress(`delivery: ceiling (${kind}), ${requests} requests, ${concurrency} in flight`);
   const client = await startChild<{ ready: boolean }>('ceiling client', join(here, 'ceiling-client.ts'), {
     env: {
       BENCH_CEILING_URL: `${rx.info.url}/ceiling`,
@@ -221,6 +222,7 @@ async function runCeiling(
       BENCH_CEILING_HEADERS: JSON.stringify(sample.headers),
       BENCH_CEILING_REQUESTS: String(requests),
       BENCH_CEILING_CONCURRENCY: String(concurrency),
+      BENCH_CEILING_CLIENT: kind,
     },
   });
   children.push(client);
@@ -350,6 +352,8 @@ async function measureAll(
   // Ceiling, second run (the first ran after the warm-up); the better one is the ceiling.
   const ceilingAfter = await runCeiling(here, rx, sample, Math.max(1000, drain.distinct), s.perDestination, children, errors);
   const ceiling = ceilingAfter.rate >= ceilingBefore.rate ? ceilingAfter : ceilingBefore;
+  // Context only: the same loop with fetch(), which most node webhook senders use (leadhook did until 2026-11).
+  const fetchLoop = await runCeiling(here, rx, sample, Math.min(3000, Math.max(1000, drain.distinct)), s.perDestination, children, errors, 'fetch');
 
   // At least once: every acknowledged lead reached the receiver (a settle pause lets late duplicates in).
   await sleep(300);
@@ -369,6 +373,7 @@ async function measureAll(
   out.push(`delivery, Praetorian leads → 1 destination (no-op receiver, 127.0.0.1), signed (Standard Webhooks), event body ~${bodyBytes} B, ${s.perDestination} in flight per destination`);
   out.push(row(['what', 'deliveries/s', 'p50 lag ms', 'p99 lag ms', 'max lag ms']));
   out.push(row(['bare HTTP client (ceiling)', fixed(ceiling.rate, 0), '–', '–', '–']));
+  out.push(row(['bare fetch() loop (context)', fixed(fetchLoop.rate, 0), '–', '–', '–']));
   out.push(row(['leadhook backlog drain', fixed(drainRate, 0), '–', '–', '–']));
   out.push(row([`leadhook steady (ingest ${Math.round(steadyLeads / fed.seconds)}/s)`, fixed(steadyRate, 0), fixed(steady.lag.p50, 1), fixed(p99, 1), fixed(steady.lag.max, 1)]));
   out.push(
@@ -381,7 +386,7 @@ async function measureAll(
       (busyAtStart >= 10 ? ' — BUSY MACHINE: rates, ratio and lag are noisy' : ''),
   );
   out.push(
-    `details: ceiling best of 2 runs (${fixed(ceilingBefore.rate, 0)} before, ${fixed(ceilingAfter.rate, 0)} after the leadhook phases), ` +
+    `details: ceiling = undici request() loop, best of 2 runs (${fixed(ceilingBefore.rate, 0)} before, ${fixed(ceilingAfter.rate, 0)} after the leadhook phases), ` +
       `${ceiling.requests} requests in ${ceiling.seconds.toFixed(2)} s (request p50 ${fixed(ceiling.p50, 2)} ms, p99 ${fixed(ceiling.p99, 2)} ms); ` +
       `drain ${drain.distinct} deliveries in ${fixed(drainSeconds, 2)} s after the receiver came back (${resumed.released} held requests released first); ` +
       `steady ${steady.distinct} deliveries over ${fixed(steadySpan, 2)} s`,

@@ -8,7 +8,7 @@
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it),
  * BENCH_TRACE_SQL (1 = time every prepared statement), BENCH_SQLITE_PRAGMAS (experiments only).
  * Delivery part: BENCH_DELIVERY (1; 0 skips it), BENCH_DELIVERY_SECONDS (8), BENCH_DELIVERY_RATE (250
- * leads/s), BENCH_DELIVERY_BACKLOG (3000); BENCH_INGEST=0 skips the ingest part.
+ * leads/s), BENCH_DELIVERY_BACKLOG (10000); BENCH_INGEST=0 skips the ingest part.
  * Scale part (bench/scale.ts): BENCH_SCALE (1; 0 skips it), BENCH_SCALE_LEADS (10000000),
  * BENCH_SCALE_LOOKUP_SECONDS (5), BENCH_SCALE_LOOKUP_RATE (1000 requests/s in the paced lookup phases).
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
@@ -78,7 +78,7 @@ function readSettings(): Settings {
         : {
             seconds: intFromEnv('BENCH_DELIVERY_SECONDS', 8, 1, 600),
             rate: intFromEnv('BENCH_DELIVERY_RATE', 250, 1, 100_000),
-            backlog: intFromEnv('BENCH_DELIVERY_BACKLOG', 3000, 100, 1_000_000),
+            backlog: intFromEnv('BENCH_DELIVERY_BACKLOG', 10_000, 100, 1_000_000),
             // As src/delivery/service.ts: a quarter of LEADHOOK_DELIVERY_CONCURRENCY (default 64) per destination.
             perDestination: Math.max(1, Math.ceil(intFromEnv('LEADHOOK_DELIVERY_CONCURRENCY', 64, 1, 100_000) / 4)),
             isProfileOn: process.env['BENCH_PROFILE'] === '1',

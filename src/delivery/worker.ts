@@ -39,6 +39,12 @@ export class DeliveryWorker {
   /** Sends waiting for an answer, all destinations together and per destination (recording excluded). */
   private sending = 0;
   private readonly perDestination = new Map<string, number>();
+  /**
+   * Claimed ahead, not sent yet, oldest first per destination: when a send's answer comes in, the
+   * next one starts at once instead of after a round trip through the database.
+   */
+  private readonly ready = new Map<string, ClaimedDelivery[]>();
+  private readyCount = 0;
   private isRunning = false;
   private isTicking = false;
   private wantsTick = false;
@@ -63,8 +69,10 @@ export class DeliveryWorker {
    */
   private async releaseUnheldClaims(): Promise<void> {
     if (!this.isRunning) return;
+    // Their claims may be among what was lost: claim them again rather than risk sending them twice.
+    this.dropReady();
     try {
-      const released = await this.o.store.releaseClaims(new Date().toISOString(), [...this.inFlight.keys()]);
+      const released = await this.o.store.releaseClaims(new Date().toISOString(), { except: [...this.inFlight.keys()] });
       if (released > 0) this.o.log?.warn({ released }, `${released} deliveries whose outcome the storage fault may have lost are due again`);
       this.wake();
     } catch (error) {
@@ -94,8 +102,23 @@ export class DeliveryWorker {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.ticking;
+    const unsent = this.dropReady();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
     await this.sender.close();
+    if (unsent.length > 0) {
+      // Claimed ahead but never sent: pending again for the next start (which would release them anyway).
+      await this.o.store.releaseClaims(new Date().toISOString(), { only: unsent }).catch((error: unknown) => {
+        if (!isStoreFault(error)) this.o.log?.error({ err: error }, 'delivery worker: could not release unsent claims at stop');
+      });
+    }
+  }
+
+  /** Forget the deliveries claimed ahead; returns their ids. */
+  private dropReady(): string[] {
+    const ids = [...this.ready.values()].flat().map((c) => c.delivery.id);
+    this.ready.clear();
+    this.readyCount = 0;
+    return ids;
   }
 
   /**
@@ -142,23 +165,46 @@ export class DeliveryWorker {
       this.lastRequeue = now.getTime();
       await this.o.store.requeueExpiredClaims(now.toISOString());
     }
-    const free = this.o.maxInFlight - this.sending;
-    if (free <= 0 || !this.isRunning) return;
-    // The lease outlives the send timeout, so a crashed worker's claims come back, a live one's never do.
-    const leaseUntil = new Date(now.getTime() + this.o.timeoutMs + 30_000).toISOString();
+    // Claim up to one more round ahead of the sends in flight (the `ready` queues).
+    const room = 2 * this.o.maxInFlight - (this.sending + this.readyCount);
+    if (room <= 0 || !this.isRunning) return;
+    // The lease outlives a wait in `ready` behind a full round of sends plus the send itself, so a
+    // crashed worker's claims come back and a live one's never do.
+    const leaseUntil = new Date(now.getTime() + 2 * this.o.timeoutMs + 30_000).toISOString();
+    const held: Record<string, number> = Object.fromEntries(this.perDestination);
+    for (const [destinationId, queue] of this.ready) held[destinationId] = (held[destinationId] ?? 0) + queue.length;
     const claimed = await this.o.store.claimDueDeliveries({
       now: now.toISOString(),
-      limit: free,
+      limit: room,
       leaseUntil,
-      perDestination: this.o.perDestinationMaxInFlight,
-      inFlight: Object.fromEntries(this.perDestination),
+      perDestination: 2 * this.o.perDestinationMaxInFlight,
+      inFlight: held,
     });
-    for (const c of claimed) this.launch(c);
+    for (const c of claimed) {
+      const queue = this.ready.get(c.delivery.destinationId);
+      if (queue === undefined) this.ready.set(c.delivery.destinationId, [c]);
+      else queue.push(c);
+      this.readyCount++;
+    }
+    this.pump();
+  }
+
+  /** Start the ready deliveries that have a free slot (all destinations, and their own). */
+  private pump(): void {
+    if (!this.isRunning) return;
+    for (const [destinationId, queue] of this.ready) {
+      while (queue.length > 0 && this.sending < this.o.maxInFlight && (this.perDestination.get(destinationId) ?? 0) < this.o.perDestinationMaxInFlight) {
+        this.readyCount--;
+        this.launch(queue.shift() as ClaimedDelivery);
+      }
+      if (queue.length === 0) this.ready.delete(destinationId);
+    }
   }
 
   /**
-   * Send one claimed delivery, then record its outcome. Its slot frees as soon as the answer is in,
-   * so the next claim (in the same commit as this outcome, queued after it) overlaps the recording;
+   * Send one claimed delivery, then record its outcome. Its slot frees as soon as the answer is in and
+   * the next ready delivery takes it; the next claim (in the same commit as this outcome, queued after
+   * it) refills `ready`;
    * the delivery stays `delivering` until its outcome commits, so it is never claimed twice and
    * its lead's next event still waits for it.
    */
@@ -174,6 +220,7 @@ export class DeliveryWorker {
       const n = (this.perDestination.get(destinationId) ?? 1) - 1;
       if (n <= 0) this.perDestination.delete(destinationId);
       else this.perDestination.set(destinationId, n);
+      this.pump();
       this.wake();
     };
     const run = this.deliver(c, release)

@@ -125,10 +125,11 @@ export interface DeliveryStore {
   /** Deliveries whose worker died (lease expired) become pending again. */
   requeueExpiredClaims(now: string): Promise<number>;
   /**
-   * Every claimed delivery but those in `held` becomes pending again, whatever its lease: at startup
-   * (nothing held), and after {@link onReopened} (the claims this process is still sending held).
+   * Make claimed deliveries pending again, whatever their lease: all of them (at startup), all but
+   * `except` (after {@link onReopened}: the sends in flight keep theirs), or `only` those (claimed
+   * ahead and never sent, at stop).
    */
-  releaseClaims(now: string, held?: readonly string[]): Promise<number>;
+  releaseClaims(now: string, which?: { except?: readonly string[]; only?: readonly string[] }): Promise<number>;
   /**
    * Called after the store reopened its database following a storage fault. The worker's last
    * bookkeeping writes may not have reached the disk, so claims may be left that nobody holds.

@@ -31,7 +31,7 @@ export function prepareDeliveryStatements(db: Database.Database) {
     ),
     activeDestinationIds: db.prepare('SELECT id FROM destinations WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY id'),
     // One destination's oldest due deliveries, skipping any whose lead has an earlier one still
-    // pending or in flight (per-lead order). Reads the deliveries_claim index and stops at LIMIT.
+    // pending or in flight (per-lead order). Reads the deliveries_claimable index and stops at LIMIT.
     claimDue: db.prepare(
       `UPDATE deliveries SET status = 'delivering', claimed_until = @leaseUntil, updated_at = @now
        WHERE id IN (
@@ -47,6 +47,7 @@ export function prepareDeliveryStatements(db: Database.Database) {
     ),
     selectEventBody: db.prepare('SELECT type, body FROM events WHERE id = ?'),
     selectDelivery: db.prepare('SELECT d.*, e.type AS event_type FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?'),
+    selectDeliveryState: db.prepare('SELECT status, destination_id FROM deliveries WHERE id = ?'),
     countAttempts: db.prepare('SELECT count(*) AS n FROM delivery_attempts WHERE delivery_id = ?'),
     insertAttempt: db.prepare(
       `INSERT INTO delivery_attempts (id, delivery_id, attempt_number, started_at, status_code, latency_ms, error, response_snippet)
@@ -63,14 +64,19 @@ export function prepareDeliveryStatements(db: Database.Database) {
       `UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now
        WHERE status = 'delivering' AND claimed_until < @now`,
     ),
-    // At startup every claim is a stopped process's; after a reopen, those not in @held (a JSON array).
-    releaseClaims: db.prepare(
+    // At startup every claim is a stopped process's; after a reopen, those not in @ids (a JSON array).
+    releaseClaimsExcept: db.prepare(
       `UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now
-       WHERE status = 'delivering' AND id NOT IN (SELECT value FROM json_each(@held))`,
+       WHERE status = 'delivering' AND id NOT IN (SELECT value FROM json_each(@ids))`,
     ),
-    nextDue: db.prepare(
-      `SELECT min(d.next_attempt_at) AS at FROM deliveries d JOIN destinations x ON x.id = d.destination_id
-       WHERE d.status = 'pending' AND x.disabled_at IS NULL AND x.deleted_at IS NULL`,
+    // At stop: the claims taken ahead and never sent.
+    releaseClaimsOnly: db.prepare(
+      `UPDATE deliveries SET status = 'pending', claimed_until = NULL, updated_at = @now
+       WHERE status = 'delivering' AND id IN (SELECT value FROM json_each(@ids))`,
+    ),
+    // One destination's earliest pending delivery: the first entry of deliveries_claimable.
+    nextDueOf: db.prepare(
+      `SELECT next_attempt_at AS at FROM deliveries WHERE destination_id = ? AND status = 'pending' ORDER BY next_attempt_at LIMIT 1`,
     ),
     resetDelivery: db.prepare(
       `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, claimed_until = NULL, updated_at = @now

@@ -21,6 +21,17 @@ import type { CommitBatcher } from './commit-batcher.js';
 import { toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
 import type { DeliveryStatements } from './delivery-statements.js';
 
+/** A destination's `last_success_at` is written at most this often while it succeeds. */
+const SUCCESS_MARK_EVERY_MS = 1000;
+
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'succeeded', 'failed'];
+
+/** A delivery status to inline in SQL, checked against the closed set (never caller text). */
+function statusLiteral(status: DeliveryStatus): DeliveryStatus {
+  if (!STATUSES.includes(status)) throw new Error(`not a delivery status: ${String(status)}`);
+  return status;
+}
+
 /**
  * The ingest store's current connection: it is replaced after a read-only or I/O fault, so
  * statements are looked up on every use, never kept.
@@ -38,6 +49,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private claimRound = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly reopenListeners: (() => void)[] = [];
+  /** When each destination's last_success_at was last written (ms), by this process. */
+  private readonly lastSuccessMark = new Map<string, number>();
 
   constructor(
     private readonly c: SqliteConnectionView,
@@ -151,7 +164,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   async completeAttempt(c: AttemptCompletion): Promise<void> {
     await this.batcher.run(() => {
-      const row = this.st.selectDelivery.get(c.deliveryId) as DeliveryRow | undefined;
+      const row = this.st.selectDeliveryState.get(c.deliveryId) as Pick<DeliveryRow, 'status' | 'destination_id'> | undefined;
       if (row === undefined || row.status !== 'delivering') return;
       const n = (this.st.countAttempts.get(c.deliveryId) as { n: number }).n + 1;
       this.st.insertAttempt.run({ id: timeOrderedId('att'), deliveryId: c.deliveryId, attemptNumber: n, ...c.attempt });
@@ -167,9 +180,16 @@ export class SqliteDeliveryStore implements DeliveryStore {
       });
       const dest = { id: row.destination_id, now: c.now };
       if (d.kind === 'delivered') {
-        this.st.markDestinationSuccess.run(dest);
+        // last_success_at to the second: one write per destination per second, not one per delivery.
+        const at = Date.parse(c.now);
+        if (at - (this.lastSuccessMark.get(row.destination_id) ?? Number.NEGATIVE_INFINITY) >= SUCCESS_MARK_EVERY_MS) {
+          this.st.markDestinationSuccess.run(dest);
+          this.lastSuccessMark.set(row.destination_id, at);
+        }
         return;
       }
+      // The next success must clear failing_since at once.
+      this.lastSuccessMark.delete(row.destination_id);
       this.st.markDestinationFailing.run(dest);
       if (d.kind === 'disable') this.st.disableDestination.run({ ...dest, reason: d.reason });
       if (d.kind === 'give_up') {
@@ -187,8 +207,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes, 'relaxed');
   }
 
-  async releaseClaims(now: string, held: readonly string[] = []): Promise<number> {
-    return this.batcher.run(() => this.st.releaseClaims.run({ now, held: JSON.stringify(held) }).changes, 'relaxed');
+  async releaseClaims(now: string, which: { except?: readonly string[]; only?: readonly string[] } = {}): Promise<number> {
+    const statement = which.only === undefined ? this.st.releaseClaimsExcept : this.st.releaseClaimsOnly;
+    const ids = JSON.stringify(which.only ?? which.except ?? []);
+    return this.batcher.run(() => statement.run({ now, ids }).changes, 'relaxed');
   }
 
   onReopened(listener: () => void): void {
@@ -201,14 +223,22 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async nextDueAt(): Promise<string | null> {
-    return this.c.read(() => (this.st.nextDue.get() as { at: string | null }).at);
+    return this.c.read(() => {
+      let next: string | null = null;
+      for (const { id } of this.st.activeDestinationIds.all() as { id: string }[]) {
+        const at = (this.st.nextDueOf.get(id) as { at: string | null } | undefined)?.at ?? null;
+        if (at !== null && (next === null || at < next)) next = at;
+      }
+      return next;
+    });
   }
 
   async listDeliveries(q: DeliveryQuery): Promise<Page<DeliveryRecord>> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.destinationId !== undefined) where.push('d.destination_id = ?'), params.push(q.destinationId);
-    if (q.status !== undefined) where.push('d.status = ?'), params.push(q.status);
+    // A literal, not a parameter: SQLite uses a partial index (pending, delivering, failed) only then.
+    if (q.status !== undefined) where.push(`d.status = '${statusLiteral(q.status)}'`);
     if (q.leadId !== undefined) where.push('d.lead_id = ?'), params.push(q.leadId);
     if (q.cursor !== undefined) where.push('d.seq < ?'), params.push(Number(decodeCursor(q.cursor).sortKey));
     const rows = this.c.read(() => this.db
