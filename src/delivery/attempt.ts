@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { checkDestinationUrl } from './destination-url.js';
 import { dispatcherFor } from './public-only-dispatcher.js';
-import { sendWebhook, type AttemptResult } from './sender.js';
+import { noAnswer, sendWebhook, type AttemptResult } from './sender.js';
 import { signPayload } from './signing.js';
 
 /** What an attempt needs; plain data, so it can be posted to a thread. */
@@ -33,7 +33,7 @@ export interface AttemptSender {
 export async function runAttempt(job: AttemptJob, signal?: AbortSignal): Promise<AttemptResult> {
   // Checked again at send time: a name may resolve elsewhere than when the destination was created.
   const check = await checkDestinationUrl(job.url, { allowPrivate: job.allowPrivate });
-  if (!check.ok) return { status: null, latencyMs: 0, error: `refused: ${check.reason}`, responseSnippet: null, retryAfter: null };
+  if (!check.ok) return noAnswer(`refused: ${check.reason}`);
   const headers = {
     ...signPayload({ id: job.eventId, timestamp: new Date(job.startedAtMs), body: job.body, secrets: job.secrets }),
     'idempotency-key': job.eventId,

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { newAborter, runAttempt, type AttemptJob } from './attempt.js';
-import type { AttemptResult } from './sender.js';
+import { noAnswer, type AttemptResult } from './sender.js';
 
 /** Messages to the thread. */
 export type ToSenderThread = { kind: 'send'; id: number; job: AttemptJob } | { kind: 'abort'; reason: string };
@@ -28,8 +28,7 @@ port.on('message', (m: ToSenderThread) => {
     (error: unknown) => {
       // runAttempt does not throw for network conditions; this is a bug, reported as a failed attempt.
       const why = error instanceof Error ? error.message : String(error);
-      const result: AttemptResult = { status: null, latencyMs: 0, error: `the sender failed: ${why}`, responseSnippet: null, retryAfter: null };
-      port.postMessage({ kind: 'result', id: m.id, result } satisfies FromSenderThread);
+      port.postMessage({ kind: 'result', id: m.id, result: noAnswer(`the sender failed: ${why}`) } satisfies FromSenderThread);
     },
   );
 });

@@ -39,6 +39,11 @@ export interface SendInput {
   signal?: AbortSignal;
 }
 
+/** The result of an attempt that got no answer (refused, failed to connect, cut short). */
+export function noAnswer(error: string, latencyMs = 0): AttemptResult {
+  return { status: null, latencyMs, error, responseSnippet: null, retryAfter: null };
+}
+
 class AttemptTimeout extends Error {
   override readonly name = 'TimeoutError';
 }
@@ -119,7 +124,7 @@ export async function sendWebhook(input: SendInput): Promise<AttemptResult> {
         ...(input.dispatcher === undefined ? {} : { dispatcher: input.dispatcher }),
       });
     } catch (err) {
-      return { status: null, latencyMs: elapsed(), error: describeFailure(err, input.timeoutMs, controller.signal), responseSnippet: null, retryAfter: null };
+      return noAnswer(describeFailure(err, input.timeoutMs, controller.signal), elapsed());
     }
     const latencyMs = elapsed();
     const status = response.statusCode;

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InlineSender, type AttemptJob, type AttemptSender } from './attempt.js';
-import type { AttemptResult } from './sender.js';
+import { noAnswer, type AttemptResult } from './sender.js';
 import type { FromSenderThread, ToSenderThread } from './sender-thread.js';
 
 const DEFAULT_ENTRY = new URL('./sender-thread-entry.mjs', import.meta.url);
@@ -22,8 +22,6 @@ interface Pending {
   job: AttemptJob;
   resolve: (result: AttemptResult) => void;
 }
-
-const noAnswer = (error: string): AttemptResult => ({ status: null, latencyMs: 0, error, responseSnippet: null, retryAfter: null });
 
 export class ThreadSender implements AttemptSender {
   private thread: Worker | null = null;

@@ -1,7 +1,7 @@
 import { isStoreFault } from '../core/errors.js';
 import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
-import { newAborter, type AttemptSender } from './attempt.js';
+import type { AttemptSender } from './attempt.js';
 import type { AttemptResult } from './sender.js';
 import { ThreadSender } from './thread-sender.js';
 
@@ -44,7 +44,6 @@ export class DeliveryWorker {
    * next one starts at once instead of after a round trip through the database.
    */
   private readonly ready = new Map<string, ClaimedDelivery[]>();
-  private readyCount = 0;
   private isRunning = false;
   private isTicking = false;
   private wantsTick = false;
@@ -52,8 +51,8 @@ export class DeliveryWorker {
   private lastRequeue = 0;
   /** The tick running or scheduled now; stop() waits for it, as it may still launch what it claimed. */
   private ticking: Promise<void> = Promise.resolve();
-  /** Aborted by abortInFlight(): the attempts that then come back without an answer are due again at once. */
-  private aborter = newAborter();
+  /** Set by abortInFlight(): the attempts that then come back without an answer are due again at once. */
+  private isAborting = false;
   private readonly sender: AttemptSender;
 
   constructor(private readonly o: WorkerOptions) {
@@ -84,7 +83,7 @@ export class DeliveryWorker {
   start(): void {
     this.isRunning = true;
     this.lastRequeue = 0;
-    if (this.aborter.signal.aborted) this.aborter = newAborter();
+    this.isAborting = false;
     this.wake();
   }
 
@@ -117,7 +116,6 @@ export class DeliveryWorker {
   private dropReady(): string[] {
     const ids = [...this.ready.values()].flat().map((c) => c.delivery.id);
     this.ready.clear();
-    this.readyCount = 0;
     return ids;
   }
 
@@ -127,7 +125,7 @@ export class DeliveryWorker {
    * sends it first; it does not count towards giving up. Returns how many sends were in flight.
    */
   abortInFlight(): number {
-    this.aborter.abort(new Error(SHUTDOWN_ABORT_ERROR));
+    this.isAborting = true;
     this.sender.abortAll(SHUTDOWN_ABORT_ERROR);
     return this.inFlight.size;
   }
@@ -166,13 +164,17 @@ export class DeliveryWorker {
       await this.o.store.requeueExpiredClaims(now.toISOString());
     }
     // Claim up to one more round ahead of the sends in flight (the `ready` queues).
-    const room = 2 * this.o.maxInFlight - (this.sending + this.readyCount);
+    const held: Record<string, number> = Object.fromEntries(this.perDestination);
+    let readyCount = 0;
+    for (const [destinationId, queue] of this.ready) {
+      held[destinationId] = (held[destinationId] ?? 0) + queue.length;
+      readyCount += queue.length;
+    }
+    const room = 2 * this.o.maxInFlight - (this.sending + readyCount);
     if (room <= 0 || !this.isRunning) return;
     // The lease outlives a wait in `ready` behind a full round of sends plus the send itself, so a
     // crashed worker's claims come back and a live one's never do.
     const leaseUntil = new Date(now.getTime() + 2 * this.o.timeoutMs + 30_000).toISOString();
-    const held: Record<string, number> = Object.fromEntries(this.perDestination);
-    for (const [destinationId, queue] of this.ready) held[destinationId] = (held[destinationId] ?? 0) + queue.length;
     const claimed = await this.o.store.claimDueDeliveries({
       now: now.toISOString(),
       limit: room,
@@ -184,7 +186,6 @@ export class DeliveryWorker {
       const queue = this.ready.get(c.delivery.destinationId);
       if (queue === undefined) this.ready.set(c.delivery.destinationId, [c]);
       else queue.push(c);
-      this.readyCount++;
     }
     this.pump();
   }
@@ -194,7 +195,6 @@ export class DeliveryWorker {
     if (!this.isRunning) return;
     for (const [destinationId, queue] of this.ready) {
       while (queue.length > 0 && this.sending < this.o.maxInFlight && (this.perDestination.get(destinationId) ?? 0) < this.o.perDestinationMaxInFlight) {
-        this.readyCount--;
         this.launch(queue.shift() as ClaimedDelivery);
       }
       if (queue.length === 0) this.ready.delete(destinationId);
@@ -204,18 +204,14 @@ export class DeliveryWorker {
   /**
    * Send one claimed delivery, then record its outcome. Its slot frees as soon as the answer is in and
    * the next ready delivery takes it; the next claim (in the same commit as this outcome, queued after
-   * it) refills `ready`;
-   * the delivery stays `delivering` until its outcome commits, so it is never claimed twice and
-   * its lead's next event still waits for it.
+   * it) refills `ready`. The delivery stays `delivering` until its outcome commits, so it is never
+   * claimed twice and its lead's next event still waits for it (hence the wake after recording).
    */
   private launch(c: ClaimedDelivery): void {
     const destinationId = c.delivery.destinationId;
     this.sending++;
     this.perDestination.set(destinationId, (this.perDestination.get(destinationId) ?? 0) + 1);
-    let isReleased = false;
-    const release = (): void => {
-      if (isReleased) return;
-      isReleased = true;
+    const releaseSlot = (): void => {
       this.sending--;
       const n = (this.perDestination.get(destinationId) ?? 1) - 1;
       if (n <= 0) this.perDestination.delete(destinationId);
@@ -223,10 +219,9 @@ export class DeliveryWorker {
       this.pump();
       this.wake();
     };
-    const run = this.deliver(c, release)
+    const run = this.deliver(c, releaseSlot)
       .catch((error: unknown) => this.o.log?.error({ err: error, deliveryId: c.delivery.id }, 'delivery worker: recording an attempt failed'))
       .finally(() => {
-        release();
         this.inFlight.delete(c.delivery.id);
         this.wake();
       });
@@ -239,7 +234,7 @@ export class DeliveryWorker {
     try {
       result = await this.attempt(c, startedAt);
     } finally {
-      releaseSlot();
+      releaseSlot(); // exactly once: the attempt settles once, whatever happens after
     }
     const now = new Date();
     const outcome = decideAfterAttempt({
@@ -252,7 +247,7 @@ export class DeliveryWorker {
       random: this.o.random ?? Math.random,
     });
     let decision: AttemptDecision;
-    if (result.status === null && this.aborter.signal.aborted) decision = { kind: 'retry', after: now.toISOString() };
+    if (result.status === null && this.isAborting) decision = { kind: 'retry', after: now.toISOString() };
     else if (outcome.kind === 'delivered') decision = { kind: 'delivered' };
     else if (outcome.kind === 'retry') decision = { kind: 'retry', after: outcome.after.toISOString() };
     else if (outcome.kind === 'disable') decision = { kind: 'disable', reason: 'the receiver answered 410 Gone' };

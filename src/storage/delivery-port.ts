@@ -28,7 +28,8 @@ export type DestinationChanges = Partial<
   Pick<DestinationRecord, 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'disabledAt' | 'disabledReason'>
 >;
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryRecord {
   id: string;

@@ -5,7 +5,7 @@ import { checkDestinationUrl } from '../../delivery/destination-url.js';
 import { dispatcherFor } from '../../delivery/public-only-dispatcher.js';
 import { sendWebhook } from '../../delivery/sender.js';
 import { signingSecrets, signPayload } from '../../delivery/signing.js';
-import type { DeliveryStatus } from '../../storage/delivery-port.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../storage/delivery-port.js';
 import type { Store } from '../../storage/port.js';
 import { mustGet } from './destinations.js';
 
@@ -16,8 +16,6 @@ interface DeliveriesQueryIn {
   limit?: number;
   cursor?: string;
 }
-
-const STATUSES = ['pending', 'delivering', 'succeeded', 'failed'];
 
 /** `/api/deliveries`, retry and replay, and `POST /api/destinations/:id/test`. */
 export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeoutMs: number; allowPrivateDestinations: boolean }): void {
@@ -31,7 +29,7 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeo
           additionalProperties: false,
           properties: {
             destinationId: { type: 'string', minLength: 1 },
-            status: { type: 'string', enum: STATUSES },
+            status: { type: 'string', enum: [...DELIVERY_STATUSES] },
             leadId: { type: 'string', minLength: 1 },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
             cursor: { type: 'string', minLength: 1 },

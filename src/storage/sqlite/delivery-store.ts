@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { timeOrderedId } from '../../core/ids.js';
 import { buildEvent, type LeadChange } from '../../core/lead-events.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { DELIVERY_STATUSES } from '../delivery-port.js';
 import type {
   AttemptCompletion,
   AttemptRecord,
@@ -24,11 +25,9 @@ import type { DeliveryStatements } from './delivery-statements.js';
 /** A destination's `last_success_at` is written at most this often while it succeeds. */
 const SUCCESS_MARK_EVERY_MS = 1000;
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivering', 'succeeded', 'failed'];
-
 /** A delivery status to inline in SQL, checked against the closed set (never caller text). */
 function statusLiteral(status: DeliveryStatus): DeliveryStatus {
-  if (!STATUSES.includes(status)) throw new Error(`not a delivery status: ${String(status)}`);
+  if (!DELIVERY_STATUSES.includes(status)) throw new Error(`not a delivery status: ${String(status)}`);
   return status;
 }
 
