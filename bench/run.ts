@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: ingest throughput and latency of leadhook against a no-op Fastify server that
  * parses the same bodies, same load generator, same run, loopback only; then (bench/delivery.ts)
- * delivery throughput and lag to a no-op receiver against a bare HTTP client; then (bench/scale.ts)
- * ingest and lookups on a store of 10 million leads against an empty one. See bench/README.md.
+ * delivery throughput and lag to a no-op receiver against a bare HTTP client; then (bench/hostile.ts)
+ * the cost of one hostile body of each shape beside a normal one; then (bench/scale.ts) ingest and
+ * lookups on a store of 10 million leads against an empty one. See bench/README.md.
  *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_WARMUP_SECONDS (2), BENCH_ANAROCK (1; 0 skips
  * the Anarock line), BENCH_PROFILE (1 = write a V8 CPU profile of the leadhook child and summarise it),
@@ -11,6 +12,9 @@
  * leads/s), BENCH_DELIVERY_BACKLOG (10000); BENCH_INGEST=0 skips the ingest part.
  * Scale part (bench/scale.ts): BENCH_SCALE (1; 0 skips it), BENCH_SCALE_LEADS (10000000),
  * BENCH_SCALE_LOOKUP_SECONDS (5), BENCH_SCALE_LOOKUP_RATE (1000 requests/s in the paced lookup phases).
+ * Hostile part (bench/hostile.ts): BENCH_HOSTILE (1; 0 skips it), BENCH_HOSTILE_BYTES (1048000, at most
+ * LEADHOOK_BODY_LIMIT), BENCH_HOSTILE_REQUESTS (3 per shape), BENCH_HOSTILE_TIMEOUT_S (120 per answer),
+ * BENCH_HOSTILE_SHAPES (all; or a comma-separated list of shape names).
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
 import { runDeliveryBench, type DeliverySettings } from './delivery.js';
+import { runHostileBench, type HostileSettings } from './hostile.js';
+import { HOSTILE_SHAPES } from './hostile-bodies.js';
 import { runScaleBench, type ScaleSettings } from './scale.js';
 import { validCache } from './scale-cache.js';
 import { MAX_FILL_LEADS } from './scale-data.js';
@@ -52,6 +58,8 @@ interface Settings {
   delivery: DeliverySettings | null;
   /** null: BENCH_SCALE=0. */
   scale: ScaleSettings | null;
+  /** null: BENCH_HOSTILE=0. */
+  hostile: HostileSettings | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +103,16 @@ function readSettings(): Settings {
             connections: intFromEnv('BENCH_CONNECTIONS', 32, 1, 1024),
             // Building the store: ~3,000–6,000 leads/s on the 2-vCPU VM; allow 1,000/s plus 10 minutes.
             fillTimeoutMs: (intFromEnv('BENCH_SCALE_LEADS', 10_000_000, 1000, MAX_FILL_LEADS) / 1000 + 600) * 1000,
+          },
+    hostile:
+      process.env['BENCH_HOSTILE'] === '0'
+        ? null
+        : {
+            bytes: intFromEnv('BENCH_HOSTILE_BYTES', 1_048_000, 1024, intFromEnv('LEADHOOK_BODY_LIMIT', 1_048_576, 1024, 2 ** 30)),
+            requests: intFromEnv('BENCH_HOSTILE_REQUESTS', 3, 1, 1000),
+            baselineRequests: 200,
+            timeoutMs: intFromEnv('BENCH_HOSTILE_TIMEOUT_S', 120, 1, 3600) * 1000,
+            only: (process.env['BENCH_HOSTILE_SHAPES'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''),
           },
   };
 }
@@ -201,6 +219,11 @@ async function main(s: Settings): Promise<number> {
     process.stdout.write(`${report.text}\n`);
     if (report.hasErrors) code = Math.max(code, 1);
   }
+  if (s.hostile !== null) {
+    const report = await runHostileBench(s.hostile, progress);
+    process.stdout.write(`${report.text}\n`);
+    if (report.hasErrors) code = Math.max(code, 1);
+  }
   if (s.scale !== null) {
     const report = await runScaleBench(s.scale, here);
     process.stdout.write(`${report.text}\n`);
@@ -286,7 +309,10 @@ function start(): void {
     sc === null
       ? 0
       : (validCache(here, sc.leads) === null ? sc.fillTimeoutMs / 1000 : 0) + 2 * (sc.warmupSeconds + sc.seconds) + 6 * sc.lookupSeconds + 120 + Math.ceil(sc.leads / 50_000);
-  const budgetMs = (ingestS + deliveryS + scaleS + 60) * 1000;
+  // Hostile: a fresh child per shape (~2 s), each answer within its timeout at worst.
+  const h = settings.hostile;
+  const hostileS = h === null ? 0 : (HOSTILE_SHAPES.length + 1) * (5 + 2) + (HOSTILE_SHAPES.length * h.requests + 2 * HOSTILE_SHAPES.length) * (h.timeoutMs / 1000);
+  const budgetMs = (ingestS + deliveryS + scaleS + hostileS + 60) * 1000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: no result after ${budgetMs / 1000} s; giving up\n`);
     killAllChildren();

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newSecret } from './core/ids.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenFile } from './private-files.js';
 
 export interface AdminToken {
   token: string;
@@ -17,17 +18,19 @@ export function adminTokenFile(dataDir: string): string {
 
 /**
  * The configured token, else the one stored in the data directory, else a new one written there
- * (mode 0600) for later starts and for the CLI.
+ * (mode 0600, the directory 0700) for later starts and for the CLI. A stored token file others can
+ * read (an earlier version's) is made 0600.
  */
 export function resolveAdminToken(configured: string | null, dataDir: string): AdminToken {
   if (configured !== null) return { token: configured, isNew: false, file: null };
   const file = adminTokenFile(dataDir);
   if (existsSync(file)) {
+    tightenFile(file);
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, isNew: false, file };
   }
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const token = `lh_${newSecret()}`;
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  writeFileSync(file, `${token}\n`, { mode: PRIVATE_FILE_MODE });
   return { token, isNew: true, file };
 }

@@ -32,6 +32,10 @@ export interface Config {
   secretOverlapHours: number;
   /** Sends in flight at once (`LEADHOOK_DELIVERY_CONCURRENCY`). */
   deliveryConcurrency: number;
+  /** Time one evaluation of a destination rule may take before it fails closed, ms (`LEADHOOK_RULE_TIMEOUT_MS`). */
+  ruleTimeoutMs: number;
+  /** Most destinations that can exist at once (`LEADHOOK_MAX_DESTINATIONS`). */
+  maxDestinations: number;
   /**
    * On SIGTERM/SIGINT, the longest wait for in-flight requests and deliveries, ms
    * (`LEADHOOK_SHUTDOWN_GRACE_MS`); then open connections are closed and unfinished sends aborted.
@@ -61,6 +65,8 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   disableAfterDays: { env: 'LEADHOOK_DISABLE_AFTER_DAYS', default: '5', help: 'disable a destination failing this many days' },
   secretOverlapHours: { env: 'LEADHOOK_SECRET_OVERLAP_HOURS', default: '24', help: 'hours the old signing secret still signs after rotation' },
   deliveryConcurrency: { env: 'LEADHOOK_DELIVERY_CONCURRENCY', default: '64', help: 'delivery requests in flight at once' },
+  ruleTimeoutMs: { env: 'LEADHOOK_RULE_TIMEOUT_MS', default: '100', help: 'time one destination rule evaluation may take, ms; then it fails closed' },
+  maxDestinations: { env: 'LEADHOOK_MAX_DESTINATIONS', default: '100', help: 'most destinations that can exist at once' },
   shutdownGraceMs: { env: 'LEADHOOK_SHUTDOWN_GRACE_MS', default: '25000', help: 'on SIGTERM, longest wait for in-flight requests and deliveries, ms' },
 };
 
@@ -122,6 +128,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     disableAfterDays: int('disableAfterDays', 1, 365),
     secretOverlapHours: int('secretOverlapHours', 0, 24 * 30),
     deliveryConcurrency: int('deliveryConcurrency', 1, 1024),
+    ruleTimeoutMs: int('ruleTimeoutMs', 10, 10_000),
+    maxDestinations: int('maxDestinations', 1, 10_000),
     shutdownGraceMs: int('shutdownGraceMs', 0, 3_600_000),
     ...overrides,
   };

@@ -5,6 +5,7 @@ import { resolveAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
 import { DeliveryService } from './delivery/service.js';
 import { buildApp } from './http/app.js';
+import { ensurePrivateDir } from './private-files.js';
 import type { Store } from './storage/port.js';
 import { openSqliteStore } from './storage/sqlite/store.js';
 import { VERSION } from './version.js';
@@ -31,6 +32,8 @@ export function databaseFile(dataDir: string): string {
 
 /** Open the store, build the app and listen. Used by `leadhook serve` and by the tests. */
 export async function startServer(config: Readonly<Config>, options: { logger?: false; logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
+  // Secrets live in the data directory: created 0700; one that others can reach is a warning, logged below.
+  const dataDirWarning = ensurePrivateDir(config.dataDir);
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   const store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
   let delivery: DeliveryService | null = null;
@@ -45,6 +48,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   });
   // Storage faults (disk full, read-only, locked, I/O) and recoveries, once per episode.
   store.setLog(app.log.child({ component: 'storage' }));
+  if (dataDirWarning !== null) app.log.warn(dataDirWarning);
   delivery = new DeliveryService(store, config, app.log);
   // HTTP requests being received or answered: at shutdown they are finished, and their connections closed after.
   const requestsInFlight = new Set<ServerResponse>();

@@ -4,17 +4,45 @@ const MAX_CELL = 48;
 type Cell = string | number | boolean | null | undefined;
 
 /**
- * Text from a webhook made safe for a terminal: control characters (ESC sequences that move the
- * cursor, rewrite the title or the clipboard; C1 controls; bidi overrides that reorder what is shown)
- * are printed as visible `\x..`/`\u....` escapes instead of being interpreted.
+ * Characters a terminal would act on or that change how the text around them is read: C0 and C1
+ * controls (line breaks, ESC sequences that move the cursor or rewrite the title or clipboard),
+ * format characters (bidi overrides and isolates U+202A–U+202E, U+2066–U+2069, marks U+200E/F and
+ * U+061C, zero-width and tag characters), the line and paragraph separators U+2028/U+2029, and
+ * lone surrogate halves. The joiners U+200C/U+200D stay: scripts such as Devanagari and emoji need them.
+ */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+const JOINERS = new Set(['\u200c', '\u200d']);
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** The visible escape of one unsafe character: `\n`, `\x1b`, `\u202e` or `\u{e0001}`. */
+function escapeChar(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  if (code <= 0xff) return SHORT_ESCAPES[ch] ?? `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * Text from a webhook (or any other text leadhook did not write itself) made inert for a terminal:
+ * every character of UNSAFE is printed as a visible escape instead of being interpreted, so the text
+ * stays on its one line, in its own order, and cannot forge a line of the CLI's output. Everything
+ * else, printable ASCII included (a backslash too), passes unchanged; so two texts without a
+ * backslash never print the same. Every field of untrusted text the CLI prints goes through this.
  *
- * @example printable('Ann\x1b[2J') // 'Ann\\x1b[2J'
+ * @example printable('Ann\x1b[2J\nStage: won') // 'Ann\\x1b[2J\\nStage: won'
  */
 export function printable(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
-    const code = ch.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  return text.replace(UNSAFE, (ch) => (JOINERS.has(ch) ? ch : escapeChar(ch)));
+}
+
+/**
+ * A stored body shown inert, one line of the body per line of output, each behind a `  | ` gutter
+ * so that no body line can pass for one of the CLI's own; inside a line every unsafe character is
+ * escaped (printable), a CR of a CRLF line included.
+ *
+ * @example bodyBlock('{\n  "a": 1\n}') // '  | {\n  |   "a": 1\n  | }\n'
+ */
+export function bodyBlock(body: string): string {
+  return body.split('\n').map((line) => (line === '' ? '  |' : `  | ${printable(line)}`)).join('\n') + '\n';
 }
 
 /** Text of one cell: null and undefined show as `-`. */
@@ -55,9 +83,9 @@ export function time(iso: string | null | undefined): string | null {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Numbered steps, indented. */
+/** Numbered steps, indented; each step inert (printable), as it may quote a name or a URL. */
 export function steps(lines: readonly string[]): string {
-  return lines.map((s, i) => `  ${i + 1}. ${s}`).join('\n') + '\n';
+  return lines.map((s, i) => `  ${i + 1}. ${printable(s)}`).join('\n') + '\n';
 }
 
 /** The raw API answer for `--json`. */

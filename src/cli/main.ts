@@ -8,6 +8,7 @@ import { destinations } from './commands/destinations.js';
 import { leads } from './commands/leads.js';
 import { requests } from './commands/requests.js';
 import { sources } from './commands/sources.js';
+import { printable } from './format.js';
 import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
 const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries];
@@ -78,7 +79,8 @@ function print(text: string): number {
 /** `leadhook: <code>: <message>` on stderr; exit 1 for the user's errors, 2 for infrastructure. */
 function report(error: unknown): number {
   if (error instanceof ApiError) {
-    process.stderr.write(`leadhook: ${error.code}: ${error.message}\n`);
+    // The server's message can quote webhook or user text: printed inert, like every other field.
+    process.stderr.write(`leadhook: ${printable(error.code)}: ${printable(error.message)}\n`);
     return error.statusCode >= 500 ? 2 : 1;
   }
   if (error instanceof HubError) {

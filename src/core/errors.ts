@@ -40,6 +40,8 @@ export const Errors = {
   LH_E_DELIVERY_NOT_FOUND: define('LH_E_DELIVERY_NOT_FOUND', 404, 'No delivery with id %s'),
   LH_E_DESTINATION_URL_REFUSED: define('LH_E_DESTINATION_URL_REFUSED', 400, 'Destination URL refused: %s'),
   LH_E_FILTER_INVALID: define('LH_E_FILTER_INVALID', 400, 'The filter does not compile: %s'),
+  LH_E_FILTER_TOO_COSTLY: define('LH_E_FILTER_TOO_COSTLY', 400, 'The filter is too costly to evaluate: %s'),
+  LH_E_DESTINATION_LIMIT: define('LH_E_DESTINATION_LIMIT', 409, 'There are already %s destinations, the most allowed (LEADHOOK_MAX_DESTINATIONS); delete one first'),
   LH_E_DELIVERY_IN_FLIGHT: define('LH_E_DELIVERY_IN_FLIGHT', 409, 'Delivery %s is being sent right now; retry when it finishes'),
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,13 +1,22 @@
 /**
  * Destination URL checks (SSRF guard): http(s) only, no credentials, and — unless private destinations
- * are allowed (`LEADHOOK_ALLOW_PRIVATE_DESTINATIONS=1`) — no host that resolves to a loopback, private,
- * link-local, unspecified, CGNAT, multicast or reserved address.
+ * are allowed (`LEADHOOK_ALLOW_PRIVATE_DESTINATIONS=1`) — no host with an address that is not global
+ * unicast: loopback, private, link-local, unspecified, CGNAT, multicast, broadcast, documentation,
+ * benchmarking, reserved, and every other IANA special-purpose range, in any spelling.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Why an address is not a public unicast one. */
-export type AddressClass = 'loopback' | 'private' | 'link-local' | 'unspecified' | 'cgnat' | 'multicast' | 'reserved';
+/**
+ * Why an address is not a global unicast one: the range name ipaddr.js gives it (`loopback`,
+ * `private`, `linkLocal`, `carrierGradeNat`, `reserved`, `6to4`, `teredo`, `rfc6145`…), or one of
+ * the guard's own: `outsideGlobalUnicast` (IPv6 outside 2000::/3), `notAnAddress` (not an IP literal).
+ */
+export type AddressClass =
+  | Exclude<ReturnType<ipaddr.IPv4['range']> | ReturnType<ipaddr.IPv6['range']>, 'unicast'>
+  | 'outsideGlobalUnicast'
+  | 'notAnAddress';
 
 /** Resolves a host name to its addresses (IPv4 and IPv6). Injected in tests. */
 export type HostLookup = (host: string) => Promise<string[]>;
@@ -15,89 +24,62 @@ export type HostLookup = (host: string) => Promise<string[]>;
 export type DestinationCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
 export interface DestinationCheckOptions {
-  /** Let loopback/private/link-local… addresses through (development, on-premise receivers). */
+  /** Let every address through, loopback/private/link-local… included (development, on-premise receivers). */
   allowPrivate: boolean;
   lookup?: HostLookup;
 }
 
-// Sources: RFC 6890 special-purpose registries (IANA ipv4/ipv6-special-registry), RFC 6598 (CGNAT).
-const RANGES: ReadonlyArray<[AddressClass, string, number, 'ipv4' | 'ipv6']> = [
-  ['unspecified', '0.0.0.0', 8, 'ipv4'], // "this network": 0.x.x.x reaches the local host on Linux
-  ['loopback', '127.0.0.0', 8, 'ipv4'],
-  ['private', '10.0.0.0', 8, 'ipv4'],
-  ['private', '172.16.0.0', 12, 'ipv4'],
-  ['private', '192.168.0.0', 16, 'ipv4'],
-  ['link-local', '169.254.0.0', 16, 'ipv4'], // includes cloud metadata 169.254.169.254
-  ['cgnat', '100.64.0.0', 10, 'ipv4'],
-  ['reserved', '192.0.0.0', 24, 'ipv4'], // IETF protocol assignments
-  ['reserved', '198.18.0.0', 15, 'ipv4'], // benchmarking
-  ['multicast', '224.0.0.0', 4, 'ipv4'],
-  ['reserved', '240.0.0.0', 4, 'ipv4'], // includes broadcast 255.255.255.255
-  ['unspecified', '::', 128, 'ipv6'],
-  ['loopback', '::1', 128, 'ipv6'],
-  ['reserved', '::', 96, 'ipv6'], // deprecated IPv4-compatible addresses
-  ['reserved', '64:ff9b:1::', 48, 'ipv6'], // local-use NAT64
-  ['reserved', '100::', 64, 'ipv6'], // discard-only
-  ['private', 'fc00::', 7, 'ipv6'], // unique local
-  ['link-local', 'fe80::', 10, 'ipv6'],
-  ['reserved', 'fec0::', 10, 'ipv6'], // deprecated site-local
-  ['multicast', 'ff00::', 8, 'ipv6'],
-];
-
-const LISTS = new Map<AddressClass, BlockList>();
-for (const [cls, network, prefix, family] of RANGES) {
-  const list = LISTS.get(cls) ?? new BlockList();
-  list.addSubnet(network, prefix, family);
-  LISTS.set(cls, list);
-}
-
-/** The 8 16-bit groups of an IPv6 address (zone id dropped), or null. */
-function ipv6Groups(ip: string): number[] | null {
-  let text = ip.split('%')[0]!.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const part = (s: string | undefined): number[] => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const left = part(head);
-  const right = part(tail);
-  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
-}
-
-const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-
-/** The IPv4 address an IPv6 address carries (IPv4-mapped, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
-function embeddedIpv4(ip: string): string | null {
-  const g = ipv6Groups(ip);
-  if (!g) return null;
-  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number];
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) return v4(g6, g7);
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return v4(g6, g7);
-  if (g0 === 0x2002) return v4(g1, g2);
-  return null;
-}
+/** IANA's global unicast block for IPv6 (RFC 4291 §2.4); ipaddr.js calls everything it has no name for `unicast`. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** RFC 6052's well-known NAT64 prefix: an IPv6-only host reaches the IPv4 address in its last 32 bits. */
+const WELL_KNOWN_NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
 
 /**
- * Classify an IP address literal; null for a public unicast address (or a string that is not an IP).
+ * Classify an IP address literal; null only for a global unicast address.
+ *
+ * ipaddr.js (2.5.0) names every IANA special-purpose range of both registries; the guard allows only
+ * what it calls `unicast`, with two corrections: an IPv6 address must also lie in 2000::/3 (ipaddr.js
+ * calls IPv4-compatible `::7f00:1` and unassigned space such as `4000::1` unicast), and the two forms
+ * that carry an IPv4 address to the same host — IPv4-mapped `::ffff:a.b.c.d` and well-known NAT64
+ * `64:ff9b::a.b.c.d` — are judged by that IPv4 address. Other forms with an IPv4 address inside (6to4,
+ * Teredo, IPv4-translated `::ffff:0:a.b.c.d`, local-use NAT64) are refused whatever they carry.
+ * Only canonical literals count as addresses (`127.1` is `notAnAddress`, refused like the rest).
  *
  * @example
  * classifyAddress('10.1.2.3')          // 'private'
  * classifyAddress('::ffff:127.0.0.1')  // 'loopback'
+ * classifyAddress('192.0.2.7')         // 'reserved' (documentation)
  * classifyAddress('93.184.216.34')     // null
  */
 export function classifyAddress(ip: string): AddressClass | null {
-  const family = isIP(ip.split('%')[0]!);
-  if (family === 0) return null;
-  if (family === 6) {
-    const inner = embeddedIpv4(ip);
-    if (inner !== null) return classifyAddress(inner);
-  }
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const [cls, list] of LISTS) if (list.check(ip, type)) return cls;
-  return null;
+  const family = isIP(ip);
+  if (family === 0) return 'notAnAddress';
+  if (family === 4) return nonUnicast(ipaddr.IPv4.parse(ip).range());
+  const v6 = ipaddr.IPv6.parse(canonicalIpv6(ip));
+  if (v6.isIPv4MappedAddress() || v6.match(WELL_KNOWN_NAT64)) return nonUnicast(embeddedIpv4(v6).range());
+  const range = nonUnicast(v6.range());
+  if (range !== null) return range;
+  return v6.match(GLOBAL_UNICAST_V6) ? null : 'outsideGlobalUnicast';
+}
+
+function nonUnicast(range: ReturnType<ipaddr.IPv4['range']> | ReturnType<ipaddr.IPv6['range']>): AddressClass | null {
+  return range === 'unicast' ? null : range;
+}
+
+/**
+ * An IPv6 literal in the WHATWG URL serialization (hex groups only, zone id dropped: it names an
+ * interface, not an address). ipaddr.js reads the deprecated `::a.b.c.d` as IPv4-mapped while the
+ * socket reads it as IPv4-compatible `::a.b.c.d`; it is given only forms both read the same way.
+ */
+function canonicalIpv6(ip: string): string {
+  const bare = ip.split('%')[0]!;
+  return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+}
+
+/** The IPv4 address in an IPv6 address's last 32 bits. */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 {
+  const bytes = address.toByteArray();
+  return new ipaddr.IPv4(bytes.slice(12));
 }
 
 const systemLookup: HostLookup = async (host) =>

@@ -2,8 +2,11 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { Agent } from 'undici';
-import { publicOnlyDispatcher, publicOnlyLookup, type AddressResolver } from './public-only-dispatcher.js';
+import { anyAddress, samplesOf, SPECIAL_BLOCKS } from '../../test/helpers/special-addresses.js';
+import { checkDestinationUrl } from './destination-url.js';
+import { PrivateAddressError, publicOnlyDispatcher, publicOnlyLookup, type AddressResolver } from './public-only-dispatcher.js';
 import { sendWebhook } from './sender.js';
 
 /** A real receiver on 127.0.0.1 that counts the requests that reach it. */
@@ -89,5 +92,33 @@ describe('public-only dispatcher (DNS rebinding at send time)', () => {
     assert.equal(result.status, 200);
     assert.equal(lookups, 1);
     assert.equal(r.hits(), 1);
+  });
+
+  /** What the connect-time lookup answers for a name that resolves to `address`: the error, or null when it lets the socket connect. */
+  function connectLookup(address: string): Promise<Error | null> {
+    const lookup = publicOnlyLookup(async () => [{ address, family: address.includes(':') ? 6 : 4 }]);
+    return new Promise((resolve) => {
+      lookup('crm.example.com', { all: true }, (err: NodeJS.ErrnoException | null) => resolve(err));
+    });
+  }
+
+  for (const { cidr, what } of SPECIAL_BLOCKS) {
+    it(`refuses to connect to ${cidr} (${what}) when a name resolves there`, async () => {
+      for (const ip of samplesOf(cidr)) {
+        const err = await connectLookup(ip);
+        assert.ok(err instanceof PrivateAddressError, ip);
+        assert.match(err.message, new RegExp(`crm\\.example\\.com resolved to ${ip.replace(/\./g, '\\.')} \\(\\w+\\) when connecting`));
+      }
+    });
+  }
+
+  it('connects exactly where a destination check would have let the URL through (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyAddress, async (ip) => {
+        const atCreation = await checkDestinationUrl('https://crm.example.com/', { allowPrivate: false, lookup: async () => [ip] });
+        assert.equal((await connectLookup(ip)) === null, atCreation.ok, ip);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -6,8 +6,11 @@
  * - `payload` the provider's own JSON item, as received (any JSON; big ids may be strings).
  *
  * Expressions are parsed and type-checked once, at creation: a syntax error, an unknown variable or
- * function, or a result that cannot be a bool is refused there, with its position. Evaluation never
- * throws: a runtime error is "no match" with the error reported.
+ * function, a result that cannot be a bool, or a literal `matches` pattern RE2 does not support is
+ * refused there, with its position; so is an expression whose estimated cost (rule-cost.ts) is over
+ * budget. Evaluation never throws: a runtime error is "no match" with the error reported. `matches`
+ * runs on RE2 (rule-regex.ts), in time linear in the text. Filters are evaluated on the rule thread
+ * (rule-thread.ts), never on the thread that takes webhooks.
  *
  * Missing fields: in CEL, selecting a key that is absent (`payload.calls` when there is no `calls`) or
  * indexing past the end (`payload.calls[0]` on `[]`) is an error, so the filter does not match. That is
@@ -16,8 +19,10 @@
  * `!has(payload.last_status) || payload.last_status != "In Call Center"`, or with optional chaining,
  * `payload.?last_status.orValue("") != "In Call Center"`.
  */
-import { Environment, type ParseResult, type TypeCheckResult } from '@marcbachmann/cel-js';
+import { Environment, type ASTNode, type ParseResult, type TypeCheckResult } from '@marcbachmann/cel-js';
 import type { Lead } from '../core/lead.js';
+import { filterCost, MAX_FILTER_COST, UNKNOWN_RANGE_SIZE } from './rule-cost.js';
+import { checkPattern, re2Matches } from './rule-regex.js';
 
 /** Longest accepted filter expression, in characters. */
 export const MAX_FILTER_LENGTH = 4096;
@@ -60,15 +65,34 @@ export interface CompiledFilter {
   matches(ctx: FilterContext): boolean;
 }
 
+/** `too_costly`: the expression is valid but its estimated cost is over {@link MAX_FILTER_COST}. */
 export type CompileResult =
   | { ok: true; filter: CompiledFilter }
-  | { ok: false; message: string; position: SourcePosition | null };
+  | { ok: false; kind: 'invalid' | 'too_costly'; message: string; position: SourcePosition | null };
+
+/**
+ * The name `text.matches(pattern)` is rewritten to before type-checking, so that it runs on RE2: the
+ * CEL library's own `string.matches` (JavaScript RegExp) cannot be replaced, and no expression can
+ * spell this name (`~` is not an identifier character).
+ */
+const RE2_MATCHES = 'matches~re2';
+
+// Parse limits: an expression is at most MAX_FILTER_LENGTH characters; these bound its shape.
+const LIMITS = { maxAstNodes: 2048, maxDepth: 48, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 };
 
 // One environment for every filter: building it is the expensive part (cel-js README).
-const ENV = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
+const ENV = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS })
   .registerVariable('event', 'map', { description: 'the outbound event: type, id, timestamp, data' })
   .registerVariable('lead', 'map', { description: 'the canonical lead' })
-  .registerVariable('payload', 'dyn', { description: "the provider's own JSON item" });
+  .registerVariable('payload', 'dyn', { description: "the provider's own JSON item" })
+  .registerFunction('matches(string, string): bool', re2Matches, { description: 'RE2 search: whether the pattern matches part of the text' })
+  .registerFunction({
+    name: RE2_MATCHES,
+    receiverType: 'string',
+    returnType: 'bool',
+    params: [{ name: 'pattern', type: 'string' }],
+    handler: re2Matches,
+  });
 
 interface CelError {
   message: string;
@@ -97,9 +121,43 @@ function failure(expression: string, err: CelError): CompileResult {
   const offset = err.range?.start;
   return {
     ok: false,
+    kind: 'invalid',
     message: summary + hintFor(expression, err),
     position: offset === undefined ? null : positionOf(expression, Math.min(offset, expression.length)),
   };
+}
+
+/** Every `matches` call with the pattern node: `text.matches(p)` and `matches(text, p)`. */
+function matchesCalls(ast: ASTNode): { node: ASTNode; pattern: ASTNode }[] {
+  const out: { node: ASTNode; pattern: ASTNode }[] = [];
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y);
+      return;
+    }
+    if (typeof x !== 'object' || x === null || !('op' in x)) return;
+    const node = x as ASTNode;
+    if (node.op === 'rcall' && node.args[0] === 'matches' && node.args[2].length === 1) out.push({ node, pattern: node.args[2][0]! });
+    if (node.op === 'call' && node.args[0] === 'matches' && node.args[1].length === 2) out.push({ node, pattern: node.args[1][1]! });
+    if (node.op !== 'value') visit(node.args);
+  };
+  visit(ast);
+  return out;
+}
+
+/** A literal pattern RE2 refuses (backreferences, lookaround, bad syntax), refused at creation. */
+function refusedPattern(expression: string, ast: ASTNode): CompileResult | null {
+  for (const { pattern } of matchesCalls(ast)) {
+    if (pattern.op !== 'value' || typeof pattern.args !== 'string') continue;
+    const checked = checkPattern(pattern.args);
+    if (!checked.ok) return { ok: false, kind: 'invalid', message: checked.reason, position: positionOf(expression, pattern.range.start) };
+  }
+  return null;
+}
+
+/** Point every `text.matches(p)` at the RE2 implementation (the global form is registered as is). */
+function renameMatches(ast: ASTNode): void {
+  for (const { node } of matchesCalls(ast)) if (node.op === 'rcall') (node.args as unknown as string[])[0] = RE2_MATCHES;
 }
 
 function describeError(err: unknown): string {
@@ -116,22 +174,39 @@ function describeError(err: unknown): string {
  * else r.filter.matches({ event, lead, payload })   // true / false, never throws
  */
 export function compileFilter(expression: string): CompileResult {
-  if (expression.trim() === '') return { ok: false, message: 'the filter expression is empty', position: null };
+  if (expression.trim() === '') return { ok: false, kind: 'invalid', message: 'the filter expression is empty', position: null };
   if (expression.length > MAX_FILTER_LENGTH) {
-    return { ok: false, message: `the filter expression is longer than ${MAX_FILTER_LENGTH} characters`, position: null };
+    return { ok: false, kind: 'invalid', message: `the filter expression is longer than ${MAX_FILTER_LENGTH} characters`, position: null };
   }
   let program: ParseResult;
   let checked: TypeCheckResult;
   try {
+    // Checked as written first, so that errors name `matches` as the user spelled it.
+    checked = ENV.parse(expression).check();
+    if (!checked.valid) return failure(expression, (checked.error ?? { message: 'invalid expression' }) as CelError);
     program = ENV.parse(expression);
-    checked = program.check();
   } catch (err) {
     return failure(expression, err as CelError);
   }
-  if (!checked.valid) return failure(expression, (checked.error ?? { message: 'invalid expression' }) as CelError);
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
-    return { ok: false, message: `a filter must give a bool; this one gives ${checked.type}`, position: null };
+    return { ok: false, kind: 'invalid', message: `a filter must give a bool; this one gives ${checked.type}`, position: null };
   }
+  const refused = refusedPattern(expression, program.ast);
+  if (refused !== null) return refused;
+  const cost = filterCost(program.ast);
+  if (cost > MAX_FILTER_COST) {
+    return {
+      ok: false,
+      kind: 'too_costly',
+      message:
+        `the filter may take about ${cost.toLocaleString('en')} evaluation steps; the limit is ${MAX_FILTER_COST.toLocaleString('en')} ` +
+        `(nested comprehensions multiply; a list from the event counts as ${UNKNOWN_RANGE_SIZE} elements)`,
+      position: null,
+    };
+  }
+  renameMatches(program.ast);
+  const rechecked = program.check();
+  if (!rechecked.valid) return failure(expression, (rechecked.error ?? { message: 'invalid expression' }) as CelError);
 
   const evaluate = (ctx: FilterContext): FilterEvaluation => {
     let value: unknown;

@@ -5,7 +5,7 @@ import { DeliveryWorker } from './worker.js';
 
 type DeliveryConfig = Pick<
   Config,
-  'retryScheduleMs' | 'deliveryTimeoutMs' | 'allowPrivateDestinations' | 'disableAfterDays' | 'deliveryConcurrency'
+  'retryScheduleMs' | 'deliveryTimeoutMs' | 'allowPrivateDestinations' | 'disableAfterDays' | 'deliveryConcurrency' | 'ruleTimeoutMs'
 >;
 
 export interface DeliveryLog {
@@ -13,7 +13,7 @@ export interface DeliveryLog {
   error(obj: object, msg: string): void;
 }
 
-/** Outbound delivery in one process: the planner ingest consults, and the worker that sends. */
+/** Outbound delivery in one process: the planner ingest consults, and the worker that evaluates rules and sends. */
 export class DeliveryService {
   readonly planner: DestinationPlanner;
   readonly worker: DeliveryWorker;
@@ -23,7 +23,7 @@ export class DeliveryService {
     config: DeliveryConfig,
     private readonly log?: DeliveryLog,
   ) {
-    this.planner = new DestinationPlanner((destinationId, error) => log?.warn({ destinationId }, `destination rule failed: ${error}`));
+    this.planner = new DestinationPlanner();
     this.worker = new DeliveryWorker({
       store: store.delivery,
       schedule: config.retryScheduleMs,
@@ -32,6 +32,7 @@ export class DeliveryService {
       perDestinationMaxInFlight: Math.max(1, Math.ceil(config.deliveryConcurrency / 4)),
       disableAfterMs: config.disableAfterDays * 86_400_000,
       allowPrivateDestinations: config.allowPrivateDestinations,
+      ruleTimeoutMs: config.ruleTimeoutMs,
       // Never an unhandled rejection (it would end the process): a storage fault here is retried at the next refresh.
       onDestinationMayBeDisabled: () => void this.refresh().catch((error: unknown) => log?.warn({ err: error }, 'could not reload destinations')),
       ...(log ? { log } : {}),

@@ -2,7 +2,9 @@ import { isStoreFault } from '../core/errors.js';
 import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
 import type { AttemptSender } from './attempt.js';
+import { ThreadRuleEvaluator, type RuleEvaluator } from './rule-evaluator.js';
 import type { AttemptResult } from './sender.js';
+import { SlotShares } from './slot-shares.js';
 import { ThreadSender } from './thread-sender.js';
 
 export interface WorkerOptions {
@@ -11,7 +13,10 @@ export interface WorkerOptions {
   timeoutMs: number;
   /** Sends in flight at once, all destinations together. */
   maxInFlight: number;
-  /** Sends in flight at once to one destination: a slow receiver cannot take every slot. */
+  /**
+   * Sends in flight at once to one destination that answers quickly; one that does not holds one
+   * slot, and those together at most half of them (see slot-shares.ts).
+   */
   perDestinationMaxInFlight: number;
   /** A destination failing this long (ms) when a delivery gives up is disabled. */
   disableAfterMs: number;
@@ -23,8 +28,21 @@ export interface WorkerOptions {
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** Runs the attempts; default a {@link ThreadSender} (signing and HTTP on a worker thread). */
   sender?: AttemptSender;
+  /** Longest one evaluation of a destination rule may take, ms; then it fails closed. */
+  ruleTimeoutMs: number;
+  /** Evaluates destination rules; default a {@link ThreadRuleEvaluator} with `ruleTimeoutMs`. */
+  rules?: RuleEvaluator;
   random?: () => number;
 }
+
+/** Why a destination's rule kept a delivery from being sent. */
+interface RuleRefusal {
+  reason: string;
+  /** An error or an overrun, not a plain "no match". */
+  isRuleFailure: boolean;
+}
+
+type RuleThenAttempt = { kind: 'filtered'; refusal: RuleRefusal } | { kind: 'sent'; result: AttemptResult; startedAt: Date };
 
 /** The error of an attempt cut short by {@link DeliveryWorker.abortInFlight}. */
 export const SHUTDOWN_ABORT_ERROR = 'leadhook shut down before the receiver answered';
@@ -54,9 +72,13 @@ export class DeliveryWorker {
   /** Set by abortInFlight(): the attempts that then come back without an answer are due again at once. */
   private isAborting = false;
   private readonly sender: AttemptSender;
+  private readonly rules: RuleEvaluator;
+  private readonly shares: SlotShares;
 
   constructor(private readonly o: WorkerOptions) {
     this.sender = o.sender ?? new ThreadSender(o.log);
+    this.shares = new SlotShares(o);
+    this.rules = o.rules ?? new ThreadRuleEvaluator({ deadlineMs: o.ruleTimeoutMs, ...(o.log ? { log: o.log } : {}) });
     o.store.onDeliveriesCommitted(() => this.wake());
     o.store.onReopened(() => void this.releaseUnheldClaims());
   }
@@ -104,6 +126,7 @@ export class DeliveryWorker {
     const unsent = this.dropReady();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
     await this.sender.close();
+    await this.rules.close();
     if (unsent.length > 0) {
       // Claimed ahead but never sent: pending again for the next start (which would release them anyway).
       await this.o.store.releaseClaims(new Date().toISOString(), { only: unsent }).catch((error: unknown) => {
@@ -175,11 +198,13 @@ export class DeliveryWorker {
     // The lease outlives a wait in `ready` behind a full round of sends plus the send itself, so a
     // crashed worker's claims come back and a live one's never do.
     const leaseUntil = new Date(now.getTime() + 2 * this.o.timeoutMs + 30_000).toISOString();
+    const limits = this.shares.claimLimits();
     const claimed = await this.o.store.claimDueDeliveries({
       now: now.toISOString(),
       limit: room,
       leaseUntil,
-      perDestination: 2 * this.o.perDestinationMaxInFlight,
+      perDestination: limits.perDestination,
+      perDestinationOverrides: limits.overrides,
       inFlight: held,
     });
     for (const c of claimed) {
@@ -194,7 +219,7 @@ export class DeliveryWorker {
   private pump(): void {
     if (!this.isRunning) return;
     for (const [destinationId, queue] of this.ready) {
-      while (queue.length > 0 && this.sending < this.o.maxInFlight && (this.perDestination.get(destinationId) ?? 0) < this.o.perDestinationMaxInFlight) {
+      while (queue.length > 0 && this.sending < this.o.maxInFlight && this.shares.mayStart(destinationId, this.perDestination)) {
         this.launch(queue.shift() as ClaimedDelivery);
       }
       if (queue.length === 0) this.ready.delete(destinationId);
@@ -229,13 +254,18 @@ export class DeliveryWorker {
   }
 
   private async deliver(c: ClaimedDelivery, releaseSlot: () => void): Promise<void> {
-    const startedAt = new Date();
-    let result: AttemptResult;
+    let sent: RuleThenAttempt;
     try {
-      result = await this.attempt(c, startedAt);
+      sent = await this.evaluateAndSend(c);
     } finally {
-      releaseSlot(); // exactly once: the attempt settles once, whatever happens after
+      releaseSlot(); // exactly once: the rule and the attempt settle once, whatever happens after
     }
+    if (sent.kind === 'filtered') {
+      await this.o.store.completeFiltered({ deliveryId: c.delivery.id, ...sent.refusal, now: new Date().toISOString() });
+      return;
+    }
+    const { result, startedAt } = sent;
+    if (!this.isAborting) this.shares.record(c.delivery.destinationId, result);
     const now = new Date();
     const outcome = decideAfterAttempt({
       attemptNumber: c.delivery.attemptCount + 1,
@@ -266,6 +296,27 @@ export class DeliveryWorker {
       disableAfterMs: this.o.disableAfterMs,
     });
     if (decision.kind === 'disable' || decision.kind === 'give_up') this.o.onDestinationMayBeDisabled?.(c.delivery.destinationId);
+  }
+
+  /**
+   * Why the destination's rule keeps this delivery from being sent (no match, an error, over its
+   * budget), or null to send it. Evaluated on the rule thread, never here.
+   */
+  private async ruleRefusal(c: ClaimedDelivery): Promise<RuleRefusal | null> {
+    if (c.rule === undefined) return null;
+    const verdict = await this.rules.evaluate({ expression: c.rule.expression, eventBody: c.body, payload: c.rule.payload });
+    if (verdict.matched) return null;
+    return verdict.error === undefined
+      ? { reason: 'the rule did not match', isRuleFailure: false }
+      : { reason: `the rule failed: ${verdict.error}`, isRuleFailure: true };
+  }
+
+  /** The destination's rule first (if any), then the attempt if the rule lets it through. */
+  private async evaluateAndSend(c: ClaimedDelivery): Promise<RuleThenAttempt> {
+    const refusal = await this.ruleRefusal(c);
+    if (refusal !== null) return { kind: 'filtered', refusal };
+    const startedAt = new Date();
+    return { kind: 'sent', result: await this.attempt(c, startedAt), startedAt };
   }
 
   private attempt(c: ClaimedDelivery, startedAt: Date): Promise<AttemptResult> {

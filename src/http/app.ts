@@ -1,10 +1,10 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store } from '../storage/port.js';
-import { requireAdminToken } from './admin-auth.js';
-import { registerErrorHandler } from './error-handler.js';
+import { registerAdminApi } from './admin-auth.js';
+import { registerErrorHandler, toErrorReply } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { leadRoutes } from './routes/leads.js';
@@ -17,7 +17,7 @@ import { sourceRoutes } from './routes/sources.js';
 export const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs'>;
+  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs' | 'maxDestinations'>;
   /** Reload destinations into the delivery planner after they change. */
   refreshDestinations: () => Promise<void>;
   store: Store;
@@ -46,6 +46,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     clientErrorHandler,
+    // A target the router cannot decode (`/api/%zz`) or a parameter over its length never reaches a
+    // route or its hooks: answer it in our error shape too, rather than Fastify's own.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toErrorReply(error, deps.config.bodyLimit);
+      void reply.code(status).header('x-content-type-options', 'nosniff').send(body);
+    },
   });
   registerErrorHandler(app, deps.config.bodyLimit);
   // Every answer is JSON; browsers must never sniff it into HTML (lead names carry provider text).
@@ -53,23 +59,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-content-type-options', 'nosniff');
     done(null, payload);
   });
-  requireAdminToken(app, deps.adminToken);
+  // First, so that its startup check sees every route registered after it.
+  await registerAdminApi(app, {
+    adminToken: deps.adminToken,
+    routes: (api) => {
+      sourceRoutes(api, deps.store, deps.config.publicUrl);
+      leadRoutes(api, deps.store);
+      requestRoutes(api, deps.store);
+      destinationRoutes(api, {
+        store: deps.store,
+        allowPrivateDestinations: deps.config.allowPrivateDestinations,
+        secretOverlapHours: deps.config.secretOverlapHours,
+        maxDestinations: deps.config.maxDestinations,
+        refresh: deps.refreshDestinations,
+      });
+      deliveryRoutes(api, {
+        store: deps.store,
+        timeoutMs: deps.config.deliveryTimeoutMs,
+        allowPrivateDestinations: deps.config.allowPrivateDestinations,
+      });
+    },
+  });
+  // Public by design: liveness/readiness show no data; a webhook is authenticated by its source's credentials.
   healthRoutes(app, deps.version, deps.store);
   await app.register(inboundRoutes, { store: deps.store, bodyLimit: deps.config.bodyLimit });
-  sourceRoutes(app, deps.store, deps.config.publicUrl);
-  leadRoutes(app, deps.store);
-  requestRoutes(app, deps.store);
-  destinationRoutes(app, {
-    store: deps.store,
-    allowPrivateDestinations: deps.config.allowPrivateDestinations,
-    secretOverlapHours: deps.config.secretOverlapHours,
-    refresh: deps.refreshDestinations,
-  });
-  deliveryRoutes(app, {
-    store: deps.store,
-    timeoutMs: deps.config.deliveryTimeoutMs,
-    allowPrivateDestinations: deps.config.allowPrivateDestinations,
-  });
   return app;
 }
 
@@ -78,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * MAX_HEADER_BYTES) never reaches a route: Node's parser fails first. Answer in the same
  * `{ error: { code, message } }` shape as everything else, then close the connection.
  */
-function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+function clientErrorHandler(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
@@ -87,10 +100,12 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Socket): voi
         ? [408, 'LH_E_VALIDATION', 'The request was not received in time']
         : [400, 'LH_E_VALIDATION', `Malformed HTTP request (${err.code ?? 'parse error'})`];
   const body = JSON.stringify({ error: { code, message } });
+  // An answer to HEAD has no body (a client would read one as a second, malformed response).
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   }
   socket.destroy(err);

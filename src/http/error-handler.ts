@@ -26,7 +26,8 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
     // not once per request: a provider flood during a full disk would bury it.
     if (isStoreFault(error)) request.log.debug({ code: body.error.code, status }, body.error.message);
     else if (status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: body.error.code, status }, body.error.message);
+    // A refused webhook is logged by the inbound route, throttled per source: one line, not two.
+    else if (body.error.code !== 'LH_E_WEBHOOK_UNAUTHORIZED') request.log.info({ code: body.error.code, status }, body.error.message);
     // Storage faults clear by themselves: tell clients when to try again.
     if (isStoreFault(error)) void reply.header('retry-after', String(STORE_FAULT_RETRY_AFTER_S));
     void reply.code(status).send(body);

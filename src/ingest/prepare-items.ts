@@ -1,25 +1,42 @@
+import { truncate } from '../core/truncate.js';
 import type { NormalizeContext, ParseResult, ProviderAdapter } from '../providers/adapter.js';
-import type { IngestItem, IngestJob } from '../storage/port.js';
+import { emptyQuarantine, QuarantineTally } from '../storage/item-tally.js';
+import { REQUEST_REASON_LENGTH, type IngestItem, type IngestJob } from '../storage/port.js';
+
+/** Longest part of a request's reason the parse warnings may take (the first quarantined item follows). */
+const WARNINGS_LENGTH = 2000;
 
 /**
- * Normalize every parsed item. An item the mapping cannot use becomes an error item (quarantined
- * without losing its siblings); a mapping that throws is a bug, caught and quarantined the same way.
+ * Normalize every parsed item. An item the mapping cannot use is quarantined without losing its
+ * siblings; a mapping that throws is a bug, caught and quarantined the same way. Quarantined items
+ * are counted per reason, and only the first few become error items: a body of a million garbage
+ * items costs a count each, not a stored record each.
  */
-export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[], ctx: NormalizeContext): IngestItem[] {
-  return items.map((item, index) => {
+export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[], ctx: NormalizeContext): Pick<IngestJob, 'items' | 'quarantined'> {
+  const prepared: IngestItem[] = [];
+  const tally = new QuarantineTally();
+  const quarantine = (index: number, reason: string) => {
+    const kept = tally.add(index, reason);
+    if (kept !== null) prepared.push({ index, error: kept });
+  };
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
     try {
       const result = adapter.normalize(item, ctx);
-      return result.ok ? { index, patch: result.patch, raw: item } : { index, error: result.reason };
+      if (result.ok) prepared.push({ index, patch: result.patch, raw: item });
+      else quarantine(index, result.reason);
     } catch (error) {
-      return { index, error: `internal error in the ${adapter.id} mapping: ${String(error)}` };
+      quarantine(index, `internal error in the ${adapter.id} mapping: ${String(error)}`);
     }
-  });
+  }
+  return { items: prepared, quarantined: tally.summary };
 }
 
 /** The job fields that follow from a parse result (everything but the request itself). */
 export function jobFromParse(adapter: ProviderAdapter, parsed: ParseResult, ctx: NormalizeContext): Omit<IngestJob, 'request'> {
-  if (!parsed.ok) return { kind: 'unparseable', reason: parsed.reason, httpStatus: 400, items: [] };
-  const warnings = parsed.warnings.length > 0 ? `parse warnings: ${parsed.warnings.join(', ')}` : null;
-  if (parsed.isPing) return { kind: 'ping', reason: warnings === null ? 'ping (no leads)' : `ping (no leads); ${warnings}`, httpStatus: 200, items: [] };
-  return { kind: 'leads', reason: warnings, httpStatus: 200, items: prepareItems(adapter, parsed.items, ctx) };
+  const none = { items: [], quarantined: emptyQuarantine() };
+  if (!parsed.ok) return { kind: 'unparseable', reason: truncate(parsed.reason, REQUEST_REASON_LENGTH), httpStatus: 400, ...none };
+  const warnings = parsed.warnings.length > 0 ? truncate(`parse warnings: ${parsed.warnings.join(', ')}`, WARNINGS_LENGTH) : null;
+  if (parsed.isPing) return { kind: 'ping', reason: warnings === null ? 'ping (no leads)' : `ping (no leads); ${warnings}`, httpStatus: 200, ...none };
+  return { kind: 'leads', reason: warnings, httpStatus: 200, ...prepareItems(adapter, parsed.items, ctx) };
 }

@@ -3,7 +3,7 @@ import { timeOrderedId } from '../core/ids.js';
 import type { ProviderId } from '../core/lead.js';
 import type { InboundRequest } from '../providers/adapter.js';
 import { getProvider } from '../providers/index.js';
-import type { ItemOutcome, Store } from '../storage/port.js';
+import { ITEM_LIMITS, type ItemsOutcome, type Store } from '../storage/port.js';
 import { jobFromParse } from './prepare-items.js';
 import { redactHeaders } from './redact-headers.js';
 
@@ -71,7 +71,7 @@ export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailu
   if (job.kind === 'unparseable') {
     return { statusCode: 400, body: { error: { code: 'LH_E_INVALID_JSON', message: `Body is not valid JSON: ${job.reason}` }, requestId } };
   }
-  return { statusCode: 200, body: webhookBody(requestId, result.items) };
+  return { statusCode: 200, body: webhookBody(requestId, result) };
 }
 
 /**
@@ -82,23 +82,21 @@ function shownSourceId(id: string): string {
   return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** Most quarantined items listed in a webhook answer; all of them stay on the stored request. */
-export const QUARANTINED_SHOWN = 100;
+/** Most quarantined items listed in a webhook answer (the ones the request records one by one; the rest are counted per reason). */
+export const QUARANTINED_SHOWN = ITEM_LIMITS.quarantinedKept;
 
 /**
- * The 200 answer: the leads touched, and the items kept aside with their reasons (the first
+ * The 200 answer: every lead touched, and the items kept aside with their reasons (the first
  * {@link QUARANTINED_SHOWN}, and how many there were), so a batch of garbage cannot blow up the answer.
  */
-export function webhookBody(requestId: string, items: readonly ItemOutcome[]): Extract<WebhookOut, { statusCode: 200 }>['body'] {
+export function webhookBody(requestId: string, outcome: ItemsOutcome): Extract<WebhookOut, { statusCode: 200 }>['body'] {
   const leads: LeadOutcomeOut[] = [];
   const quarantined: QuarantinedOut[] = [];
-  let quarantinedCount = 0;
-  for (const item of items) {
+  for (const item of outcome.items) {
     if (item.outcome === 'quarantined') {
-      if (++quarantinedCount <= QUARANTINED_SHOWN) {
-        quarantined.push({ index: item.index, providerLeadId: item.providerLeadId, reason: item.reason ?? 'quarantined' });
-      }
+      quarantined.push({ index: item.index, providerLeadId: item.providerLeadId, reason: item.reason ?? 'quarantined' });
     } else if (item.leadId !== null) leads.push({ id: item.leadId, providerLeadId: item.providerLeadId, outcome: item.outcome });
   }
-  return quarantinedCount > 0 ? { requestId, leads, quarantined, quarantinedCount } : { requestId, leads };
+  const quarantinedCount = outcome.counts.quarantined;
+  return quarantinedCount > 0 ? { requestId, leads, quarantined: quarantined.slice(0, QUARANTINED_SHOWN), quarantinedCount } : { requestId, leads };
 }

@@ -18,9 +18,20 @@ export interface DestinationRecord {
   disabledReason: string | null;
   lastSuccessAt: string | null;
   failingSince: string | null;
+  /** Deliveries its rule filtered out (no match, error or over budget), ever. */
+  filteredCount: number;
+  /** The last time its rule failed (error or over budget) rather than simply not matching. */
+  lastRuleError: RuleFailure | null;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
+}
+
+/** A rule that failed on one delivery: why, when, and which delivery it filtered. */
+export interface RuleFailure {
+  message: string;
+  at: string;
+  deliveryId: string;
 }
 
 export type NewDestination = Pick<DestinationRecord, 'id' | 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'createdAt'>;
@@ -28,7 +39,8 @@ export type DestinationChanges = Partial<
   Pick<DestinationRecord, 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'disabledAt' | 'disabledReason'>
 >;
 
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
+/** `filtered`: the destination's rule did not match, failed or ran over its budget; nothing was sent. */
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'filtered'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryRecord {
@@ -64,6 +76,20 @@ export interface ClaimedDelivery {
   body: string;
   url: string;
   secrets: string[];
+  /**
+   * The destination's current rule, to evaluate before the first attempt of a cycle (a manual retry
+   * or a replay starts a new one); absent when the destination has none or the cycle already passed it.
+   */
+  rule?: { expression: string; payload: string | null };
+}
+
+/** A delivery its rule filtered out: it ends `filtered` with `reason`, and no attempt is made. */
+export interface FilteredCompletion {
+  deliveryId: string;
+  reason: string;
+  /** The rule failed (error or over budget) rather than not matching: the destination keeps it. */
+  isRuleFailure: boolean;
+  now: string;
 }
 
 export type AttemptDecision =
@@ -91,11 +117,13 @@ export interface DeliveryQuery {
 
 /** Which destinations get which event for a committed lead change (see src/delivery/planner.ts). */
 export interface DeliveryPlanner {
-  plan(change: LeadChange & { sourceId: string }): { destinationId: string; type: EventType }[];
+  /** `hasRule`: the destination has a rule, evaluated later by the delivery side (the event keeps the payload). */
+  plan(change: LeadChange & { sourceId: string }): { destinationId: string; type: EventType; hasRule: boolean }[];
 }
 
 export interface DeliveryStore {
-  createDestination(d: NewDestination): Promise<DestinationRecord>;
+  /** Throws LH_E_DESTINATION_LIMIT when `maxDestinations` (not deleted) already exist. */
+  createDestination(d: NewDestination, maxDestinations: number): Promise<DestinationRecord>;
   getDestination(id: string): Promise<DestinationRecord | null>;
   listDestinations(): Promise<DestinationRecord[]>;
   updateDestination(id: string, changes: DestinationChanges, now: string): Promise<DestinationRecord | null>;
@@ -108,13 +136,15 @@ export interface DeliveryStore {
 
   /**
    * Mark up to `limit` due deliveries `delivering` until `leaseUntil`, oldest first, at most
-   * `perDestination` in flight per destination (counting `inFlight`), one per (destination, lead) in order.
+   * `perDestination` (or its `perDestinationOverrides` entry) in flight per destination (counting
+   * `inFlight`), one per (destination, lead) in order.
    */
   claimDueDeliveries(claim: {
     now: string;
     limit: number;
     leaseUntil: string;
     perDestination: number;
+    perDestinationOverrides?: Readonly<Record<string, number>>;
     inFlight: Readonly<Record<string, number>>;
   }): Promise<ClaimedDelivery[]>;
   /**
@@ -123,6 +153,8 @@ export interface DeliveryStore {
    * cut that loses the last ones makes the delivery be sent again with the same `webhook-id`).
    */
   completeAttempt(completion: AttemptCompletion): Promise<void>;
+  /** End a claimed delivery `filtered` without an attempt (its rule said no); counted on its destination. */
+  completeFiltered(completion: FilteredCompletion): Promise<void>;
   /** Deliveries whose worker died (lease expired) become pending again. */
   requeueExpiredClaims(now: string): Promise<number>;
   /**

@@ -24,7 +24,62 @@ export interface ItemOutcome {
   outcome: ItemOutcomeKind;
   leadId: string | null;
   providerLeadId: string | null;
+  /** At most {@link ITEM_REASON_LENGTH} characters. */
   reason: string | null;
+}
+
+/**
+ * Bounds on what one request may store and show about its items, whatever its body holds: every
+ * applied lead is answered, but a request records its items one by one only up to these counts,
+ * and counts and summarizes the rest (the raw body is kept, so reprocessing re-reads every item).
+ */
+export const ITEM_LIMITS = {
+  /** Quarantined items recorded (and answered) one by one; the rest are counted per reason. */
+  quarantinedKept: 100,
+  /** Applied items (created, updated, duplicate, stale) a stored request records one by one. */
+  appliedKept: 500,
+  /** Distinct quarantine reasons counted; further reasons are counted together. */
+  reasonsKept: 20,
+  /** Item indexes listed per quarantine reason. */
+  indexesPerReason: 5,
+  /** Items shown per request by `GET /api/requests` (the list); `GET /api/requests/:id` shows all kept. */
+  listed: 10,
+} as const;
+
+/** Longest reason of one item, characters. */
+export const ITEM_REASON_LENGTH = 300;
+/** Longest reason of a request (parse warnings and the first quarantined item), characters. */
+export const REQUEST_REASON_LENGTH = 2500;
+
+/** How many items a request had, in all and per outcome. */
+export interface ItemCounts {
+  total: number;
+  created: number;
+  updated: number;
+  duplicate: number;
+  stale: number;
+  quarantined: number;
+}
+
+/** One reason items were quarantined for: how many, and the first of their indexes. */
+export interface QuarantineReason {
+  reason: string;
+  count: number;
+  firstIndexes: number[];
+}
+
+/**
+ * The items a mapping could not use, bounded: all are counted (per reason, the first
+ * {@link ITEM_LIMITS}.reasonsKept reasons), the first {@link ITEM_LIMITS}.quarantinedKept are kept
+ * one by one (as error items of the job, or quarantined outcomes of the result).
+ */
+export interface QuarantineSummary {
+  count: number;
+  /** Quarantined items recorded one by one so far (at most ITEM_LIMITS.quarantinedKept). */
+  kept: number;
+  reasons: QuarantineReason[];
+  /** Items whose reason came after the first reasonsKept distinct ones. */
+  otherReasons: { count: number; firstIndexes: number[] };
 }
 
 /** An inbound request as stored: exact body bytes, redacted headers. */
@@ -43,20 +98,34 @@ export interface InboundRecord {
 /** `raw` is the provider's own JSON item (rules over `payload` read it). */
 export type IngestItem = { index: number; patch: LeadPatch; raw: unknown } | { index: number; error: string };
 
-/** One request to store, with its lead items already normalized. */
+/** One request to store, with its lead items already normalized. Plain data (it crosses worker threads). */
 export interface IngestJob {
   request: InboundRecord;
   /** `unparseable`: the body could not be read at all (answered 400, kept quarantined). */
   kind: 'leads' | 'ping' | 'unparseable';
+  /** At most {@link REQUEST_REASON_LENGTH} characters. */
   reason: string | null;
   httpStatus: number;
+  /** Every item that mapped to a lead patch, and the first mapping errors (see `quarantined`). */
   items: IngestItem[];
+  /** Every item the mapping could not use, counted; `kept` of them are error items of `items`. */
+  quarantined: QuarantineSummary;
 }
 
-export interface IngestResult {
+/**
+ * What a request's items came to: every applied item, the first quarantined ones, counts of all,
+ * and the quarantine reasons summarized.
+ */
+export interface ItemsOutcome {
+  /** Applied items, then the kept quarantined ones, in item order. */
+  items: ItemOutcome[];
+  counts: ItemCounts;
+  quarantine: QuarantineSummary;
+}
+
+export interface IngestResult extends ItemsOutcome {
   requestId: string;
   status: RequestStatus;
-  items: ItemOutcome[];
 }
 
 export interface StoredRequest {
@@ -71,7 +140,14 @@ export interface StoredRequest {
   headers: Record<string, string>;
   bodySha256: string;
   bodySize: number;
+  /**
+   * Items recorded one by one, in item order: in a list, the first {@link ITEM_LIMITS}.listed; for
+   * one request, the first ITEM_LIMITS.appliedKept applied and ITEM_LIMITS.quarantinedKept quarantined.
+   */
   items: ItemOutcome[];
+  /** How many items the request had, in all and per outcome (all of them, shown or not). */
+  itemCounts: ItemCounts;
+  /** Distinct leads of the items recorded one by one, in item order (in a list, the first ITEM_LIMITS.listed). */
   leadIds: string[];
   reprocessedAt: string | null;
 }
@@ -79,6 +155,8 @@ export interface StoredRequest {
 export interface StoredRequestWithBody extends StoredRequest {
   body: Buffer;
   authPayload: unknown;
+  /** Why items were quarantined, summarized (all of them, shown or not). */
+  quarantine: QuarantineSummary;
 }
 
 export interface Page<T> {

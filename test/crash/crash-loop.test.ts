@@ -344,7 +344,8 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
         requestIds.add(requestId);
         const row = requestById.get(requestId) as { status: string; items: string } | undefined;
         assert.ok(row !== undefined, `acknowledged request ${requestId} (${s.provider}, cycle ${s.cycle}) is stored`);
-        const items = JSON.parse(row.items) as { leadId: string | null; providerLeadId: string; outcome: string }[];
+        // requests.items is {counts, quarantine, items[]} (src/storage/sqlite/request-items.ts); small batches keep every outcome.
+        const { items } = JSON.parse(row.items) as { items: { leadId: string | null; providerLeadId: string; outcome: string }[] };
         const answered = (s.json.leads as WebhookLead[]).map((l) => [l.id, l.providerLeadId, l.outcome]);
         assert.deepEqual(items.map((i) => [i.leadId, i.providerLeadId, i.outcome]), answered, `request ${requestId} is stored with the answered outcomes`);
         assert.deepEqual((s.json.leads as WebhookLead[]).map((l) => l.providerLeadId), s.providerLeadIds, 'the answer names the leads sent');
@@ -360,7 +361,7 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
       // 2. Nothing half-applied: requests, lead events, leads, timeline, events and deliveries agree.
       assert.deepEqual(
         all(
-          `SELECT r.id, j.value AS item FROM requests r, json_each(r.items) j
+          `SELECT r.id, j.value AS item FROM requests r, json_each(r.items, '$.items') j
            WHERE json_extract(j.value, '$.leadId') IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = json_extract(j.value, '$.leadId'))`,
         ),
@@ -369,7 +370,7 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
       );
       assert.deepEqual(
         all(
-          `SELECT r.id, j.value AS item FROM requests r, json_each(r.items) j
+          `SELECT r.id, j.value AS item FROM requests r, json_each(r.items, '$.items') j
            WHERE json_extract(j.value, '$.outcome') IN ('created', 'updated', 'stale')
              AND NOT EXISTS (SELECT 1 FROM lead_events e WHERE e.request_id = r.id AND e.lead_id = json_extract(j.value, '$.leadId')
                              AND e.outcome = json_extract(j.value, '$.outcome'))`,
@@ -380,8 +381,8 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
       assert.deepEqual(
         all(
           `SELECT r.id, r.status, r.items FROM requests r
-           WHERE (r.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM json_each(r.items) j WHERE json_extract(j.value, '$.outcome') IN ('created', 'updated', 'stale')))
-              OR (r.status = 'duplicate' AND EXISTS (SELECT 1 FROM json_each(r.items) j WHERE json_extract(j.value, '$.outcome') != 'duplicate'))`,
+           WHERE (r.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM json_each(r.items, '$.items') j WHERE json_extract(j.value, '$.outcome') IN ('created', 'updated', 'stale')))
+              OR (r.status = 'duplicate' AND EXISTS (SELECT 1 FROM json_each(r.items, '$.items') j WHERE json_extract(j.value, '$.outcome') != 'duplicate'))`,
         ),
         [],
         "every request's status matches its items",

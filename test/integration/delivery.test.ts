@@ -176,9 +176,16 @@ describe('delivery to destinations', () => {
       const b = (await t.api('GET', `/api/deliveries?destinationId=${stageOnly.id}&status=succeeded`)).json.items.length;
       return a === 1 && b === 1;
     });
-    const all = (await t.api('GET', `/api/deliveries?destinationId=${booked.id}`)).json.items;
-    assert.equal(all.length, 1, 'the booking rule matches the Booking done status_update only');
-    assert.equal(all[0].eventType, 'lead.stage_changed');
+    const sent = (await t.api('GET', `/api/deliveries?destinationId=${booked.id}&status=succeeded`)).json.items;
+    assert.equal(sent.length, 1, 'the booking rule matches the Booking done status_update only');
+    assert.equal(sent[0].eventType, 'lead.stage_changed');
+    const filtered = await eventually(async () => {
+      const items = (await t.api('GET', `/api/deliveries?destinationId=${booked.id}&status=filtered`)).json.items;
+      return items.length === 1 ? items : null;
+    });
+    assert.equal(filtered[0].lastError, 'the rule did not match', 'the other event is recorded as filtered, never sent');
+    assert.equal(filtered[0].attemptCount, 0);
+    assert.equal((await t.api('GET', `/api/destinations/${booked.id}`)).json.filteredCount, 1);
     await t.api('DELETE', `/api/destinations/${booked.id}`);
     await t.api('DELETE', `/api/destinations/${stageOnly.id}`);
     await rx.close();

@@ -3,26 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { cli } from '../helpers/cli.js';
 import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
-import { check, credentials, send } from './support.js';
-
-/**
- * Every route the running app registered, read from `printRoutes` (so a route added later is covered
- * without touching this file), as `[method, path]` pairs.
- */
-function registeredRoutes(tree: string): [string, string][] {
-  const out: [string, string][] = [];
-  const stack: { depth: number; path: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (m === null) continue;
-    const depth = (m[1] ?? '').length / 4;
-    while (stack.length > 0 && stack[stack.length - 1]!.depth >= depth) stack.pop();
-    const path = (stack[stack.length - 1]?.path ?? '') + (m[2] ?? '');
-    stack.push({ depth, path });
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) out.push([method, path]);
-  }
-  return out;
-}
+import { adminPath, adminRoutes, check, credentials, seedAdminIds, send, type AdminIds } from './support.js';
 
 /** Text that must come back exactly as sent, never interpreted: HTML, SQL, spreadsheet formulas, templates. */
 const HOSTILE = [
@@ -41,17 +22,11 @@ const HOSTILE = [
 
 describe('admin API: every route needs the admin token, and hostile lead text comes back inert', () => {
   let t: TestServer;
-  const ids: Record<string, string> = {};
+  let ids: AdminIds;
 
   before(async () => {
     t = await startTestServer({ allowPrivateDestinations: true });
-    const source = await createSource(t, 'praetorian');
-    ids.sources = source.id;
-    const hook = await t.hook(source.webhookPath, [{ id: 'led_admin_1', data: { first_name: 'Admin' } }], { authorization: source.secret });
-    ids.leads = hook.json.leads[0].id;
-    ids.requests = hook.json.requestId;
-    ids.destinations = (await t.api('POST', '/api/destinations', { name: 'admin', url: 'http://127.0.0.1:9/' })).json.id;
-    ids.deliveries = 'dlv_00000000000000000000000000';
+    ids = await seedAdminIds(t);
   });
   after(() => t.close());
 
@@ -73,8 +48,7 @@ describe('admin API: every route needs the admin token, and hostile lead text co
     };
 
     it('finds the /api routes the app registered', async () => {
-      const routes = registeredRoutes(t.server.app.printRoutes({ commonPrefix: false }));
-      const api = routes.filter(([, path]) => path.startsWith('/api'));
+      const api = adminRoutes(t);
       // A sanity floor, so a change in printRoutes' format cannot make the suite vacuous.
       for (const known of ['POST /api/sources', 'DELETE /api/sources/:id', 'GET /api/leads', 'POST /api/requests/:id/reprocess', 'POST /api/destinations/:id/test']) {
         assert.ok(api.some(([m, p]) => `${m} ${p}` === known), `${known} in ${JSON.stringify(api)}`);
@@ -82,12 +56,11 @@ describe('admin API: every route needs the admin token, and hostile lead text co
     });
 
     it('answers 401 with an error body to every method of every /api route for each bad credential, and changes nothing', async () => {
-      const routes = registeredRoutes(t.server.app.printRoutes({ commonPrefix: false })).filter(([, path]) => path.startsWith('/api'));
+      const routes = adminRoutes(t);
       const before = { sources: (await t.api('GET', '/api/sources')).json, destinations: (await t.api('GET', '/api/destinations')).json };
       let checked = 0;
       for (const [method, pattern] of routes) {
-        // Real ids, so that a route missing the check would act (and show it) rather than 404.
-        const path = pattern.replace(/\/api\/([a-z-]+)\/:id/, (_m, kind: string) => `/api/${kind}/${ids[kind] ?? 'x'}`).replace(/:[a-zA-Z]+/g, 'x');
+        const path = adminPath(pattern, ids);
         const body = ['POST', 'PATCH', 'PUT'].includes(method) ? JSON.stringify({ name: 'pwned', rotateSecret: true, provider: 'praetorian' }) : undefined;
         for (const [label, headers] of Object.entries(variants)) {
           const res = await send(t, method, path, { headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { body }) });

@@ -86,18 +86,23 @@ async function assertRefused(source: any, body: string, headers: Record<string, 
   return res;
 }
 
+/** Every source id the suite created: none may appear whole in the log. */
+const sourceIds: string[] = [];
+
+async function create(provider: string, extra: Record<string, unknown> = {}): Promise<any> {
+  const res = await t.api('POST', '/api/sources', { provider, name: `${provider} auth`, ...extra });
+  assert.equal(res.status, 201);
+  credentialsUsed.add(res.json.secret);
+  sourceIds.push(res.json.id);
+  return res.json;
+}
+
 /** Other case: every letter flipped (the value must contain one). */
 const swapCase = (s: string) => s.replace(/[a-z]/gi, (c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()));
 
 describe('webhook authentication: wrong, missing, truncated, reused and probing credentials are refused and store nothing', () => {
   before(async () => {
     t = await startLoggedServer(lines);
-    const create = async (provider: string, extra: Record<string, unknown> = {}) => {
-      const res = await t.api('POST', '/api/sources', { provider, name: `${provider} auth`, ...extra });
-      assert.equal(res.status, 201);
-      credentialsUsed.add(res.json.secret);
-      return res.json;
-    };
     src.praetorian = await create('praetorian');
     src.praetorianOther = await create('praetorian');
     src.casayes = await create('casayes', { secret: CASAYES_TOKEN });
@@ -276,6 +281,45 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
     for (const [provider, count] of Object.entries(counts)) assert.equal(await storedCount(t, src[provider].id), count, `${provider}: nothing stored`);
   });
 
+  it('LeadPro: refuses every one-character change, insertion or deletion of a valid signature (property)', async () => {
+    const body = leadBody('leadpro');
+    const [head, payload, signature] = signJwt(body, src.leadpro.secret).split('.') as [string, string, string];
+    // The one other spelling of the same signature that is accepted: standard base64 with its padding.
+    const standard = Buffer.from(signature, 'base64url').toString('base64');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.';
+    const mutation = fc.tuple(fc.constantFrom('replace', 'insert', 'delete'), fc.nat(signature.length), fc.constantFrom(...alphabet)).map(([kind, at, c]) => {
+      const i = Math.min(at, kind === 'insert' ? signature.length : signature.length - 1);
+      return signature.slice(0, i) + (kind === 'delete' ? '' : c) + signature.slice(kind === 'insert' ? i : i + 1);
+    });
+    await check(
+      fc.asyncProperty(mutation, async (mutated) => {
+        fc.pre(mutated !== signature && mutated !== standard);
+        const token = `${head}.${payload}.${mutated}`;
+        credentialsUsed.add(token);
+        await assertRefused(src.leadpro, body, { authorization: `Bearer ${token}` }, `signature ${mutated}`);
+      }),
+      80,
+    );
+  });
+
+  it('logs a flood of refused webhooks as at most one line a minute per source, without the source id', async () => {
+    const flooded = [await create('praetorian'), await create('leadpro')];
+    const from = lines.length;
+    const rounds = 20;
+    for (let i = 0; i < rounds; i++) {
+      for (const source of flooded) await assertRefused(source, leadBody(source.provider), { authorization: `wrong-${i}` }, `flood ${i}`);
+    }
+    const logged = lines.slice(from);
+    const refusals = logged.filter((line) => line.includes('webhook credentials rejected'));
+    // One line per source when the flood fits in a minute; two if it straddles the end of one.
+    assert.ok(refusals.length >= flooded.length && refusals.length <= 2 * flooded.length, `${refusals.length} lines for ${rounds * flooded.length} refusals`);
+    assert.equal(logged.filter((line) => line.includes('LH_E_WEBHOOK_UNAUTHORIZED')).length, 0, 'no second line per refusal');
+    for (const source of flooded) {
+      assert.equal(logged.some((line) => line.includes(source.id)), false, 'no line holds the whole source id');
+      assert.ok(refusals.some((line) => JSON.parse(line).sourceId === `${source.id.slice(0, 8)}…`), 'the line names the source by its start');
+    }
+  });
+
   describe('timing probes', () => {
     /*
      * Comparison is constant-time by construction: src/providers/shared/credentials.ts secretsEqual
@@ -400,6 +444,7 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
         for (let i = 0; i + 16 <= c.length; i += 8) pieces.add(c.slice(i, i + 16));
       }
       for (const id of logOnly) for (let i = 0; i + 16 <= id.length; i += 8) assert.equal(log.includes(id.slice(i, i + 16)), false, `the log contains a piece of ${id}`);
+      for (const id of sourceIds) assert.equal(log.includes(id), false, `the log contains the source id ${id}`);
       for (const piece of pieces) {
         assert.equal(log.includes(piece), false, `the log contains ${JSON.stringify(piece)}`);
         assert.equal(everything.includes(piece), false, `an answer contains ${JSON.stringify(piece)}`);

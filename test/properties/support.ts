@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
-import type { TestServer } from '../helpers/server.js';
+import { createSource, type TestServer } from '../helpers/server.js';
 
 /**
  * One fast-check seed per test file, printed with every failure. Replay a failure with
@@ -164,4 +164,50 @@ export async function storedCount(t: TestServer, sourceId: string): Promise<numb
   assert.equal(res.status, 200);
   assert.equal(res.json.nextCursor ?? null, null, 'the count fits in one page');
   return res.json.items.length;
+}
+
+/**
+ * Every route the running app registered, read from `printRoutes` (so a route added later is covered
+ * without touching a test), as `[method, path]` pairs.
+ */
+export function registeredRoutes(t: TestServer): [string, string][] {
+  const out: [string, string][] = [];
+  const stack: { depth: number; path: string }[] = [];
+  for (const line of t.server.app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (m === null) continue;
+    const depth = (m[1] ?? '').length / 4;
+    while (stack.length > 0 && stack[stack.length - 1]!.depth >= depth) stack.pop();
+    const path = (stack[stack.length - 1]?.path ?? '') + (m[2] ?? '');
+    stack.push({ depth, path });
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) out.push([method, path]);
+  }
+  return out;
+}
+
+/** The admin routes (`/api/...`) the running app registered, as `[method, pattern]` pairs. */
+export function adminRoutes(t: TestServer): [string, string][] {
+  return registeredRoutes(t).filter(([, path]) => path.startsWith('/api'));
+}
+
+/** A real object of each admin kind (`sources`, `leads`, `requests`, `destinations`; `deliveries` is a well-formed unknown id). */
+export type AdminIds = Record<string, string>;
+
+/** Create one source with one lead (and its stored request) and one destination, so admin routes have real ids to act on. */
+export async function seedAdminIds(t: TestServer): Promise<AdminIds> {
+  const source = await createSource(t, 'praetorian');
+  const hook = await t.hook(source.webhookPath, [{ id: 'led_admin_1', data: { first_name: 'Admin' } }], { authorization: source.secret });
+  const destination = await t.api('POST', '/api/destinations', { name: 'admin', url: 'http://127.0.0.1:9/' });
+  return {
+    sources: source.id,
+    leads: hook.json.leads[0].id,
+    requests: hook.json.requestId,
+    destinations: destination.json.id,
+    deliveries: 'dlv_00000000000000000000000000',
+  };
+}
+
+/** A route pattern with real ids, so that a route missing the token check would act (and show it) rather than 404. */
+export function adminPath(pattern: string, ids: AdminIds): string {
+  return pattern.replace(/\/api\/([a-z-]+)\/:id/, (_m, kind: string) => `/api/${kind}/${ids[kind] ?? 'x'}`).replace(/:[a-zA-Z]+/g, 'x');
 }

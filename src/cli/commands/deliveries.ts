@@ -1,7 +1,7 @@
 import type { AttemptRecord, DeliveryRecord } from '../../storage/delivery-port.js';
 import { stringFlag } from '../args.js';
 import { query, seg, type CommandContext, type CommandGroup } from '../command.js';
-import { cell, fields, json, moreHint, table, time } from '../format.js';
+import { cell, fields, json, moreHint, printable, table, time } from '../format.js';
 
 /** `GET /api/deliveries/:id`: the delivery with its attempts and the exact event body it sends. */
 interface DeliveryOut extends DeliveryRecord {
@@ -57,7 +57,12 @@ async function show(ctx: CommandContext): Promise<void> {
   ]);
   const rows = d.attempts.map((a) => [a.attemptNumber, time(a.startedAt), a.statusCode ?? 'none', `${a.latencyMs} ms`, a.error, a.responseSnippet === null ? null : cell(a.responseSnippet, SNIPPET_CELL)]);
   const attempts = rows.length === 0 ? '  (none yet)\n' : table(['#', 'time', 'status', 'latency', 'error', 'response'], rows);
-  const retry = d.status === 'failed' ? `\nSend it again with: leadhook deliveries retry ${d.id}\n` : '';
+  const retry =
+    d.status === 'failed'
+      ? `\nSend it again with: leadhook deliveries retry ${d.id}\n`
+      : d.status === 'filtered'
+        ? `\nFiltered by its destination's rule: ${printable(d.lastError ?? 'no reason recorded')}\nEvaluate the current rule again with: leadhook deliveries retry ${d.id}\n`
+        : '';
   ctx.out(`${head}\nAttempts (${d.attempts.length}):\n${attempts}${retry}`);
 }
 
@@ -77,7 +82,7 @@ export const deliveries: CommandGroup = {
       summary: 'list deliveries, newest first',
       args: [],
       options: { destination: { type: 'string' }, status: { type: 'string' }, lead: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
-      details: ['--status  pending, delivering, succeeded or failed', '--limit   1 to 500 (default 50); --cursor continues a previous page'],
+      details: ['--status  pending, delivering, succeeded, failed or filtered (its destination\'s rule said no)', '--limit   1 to 500 (default 50); --cursor continues a previous page'],
       run: list,
     },
     show: {

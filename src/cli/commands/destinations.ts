@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from '../../core/lead-events.js';
 import { stringFlag, usageError, type FlagValues } from '../args.js';
 import { seg, type CommandContext, type CommandGroup } from '../command.js';
-import { fields, json, table, time } from '../format.js';
+import { fields, json, printable, table, time } from '../format.js';
 
 /** The destination DTO of `/api/destinations` (src/http/routes/destinations.ts `destinationOut`). */
 interface DestinationOut {
@@ -16,6 +16,9 @@ interface DestinationOut {
   disabledReason: string | null;
   lastSuccessAt: string | null;
   failingSince: string | null;
+  /** Deliveries its rule filtered out, ever; absent in answers of older servers. */
+  filteredCount?: number;
+  lastRuleError?: { message: string; at: string; deliveryId: string } | null;
   secret?: string;
   previousSecretExpiresAt: string | null;
   createdAt: string;
@@ -103,7 +106,7 @@ async function add(ctx: CommandContext): Promise<void> {
     ...(sourceIds === undefined ? {} : { sourceIds }),
   })) as DestinationOut;
   if (ctx.isJson) return ctx.out(json(d));
-  ctx.out(`Created destination ${d.id} (${JSON.stringify(d.name)}).\n\n${describe(d)}\nCheck the receiver with: leadhook destinations test ${d.id}\n`);
+  ctx.out(`Created destination ${d.id} (${printable(JSON.stringify(d.name))}).\n\n${describe(d)}\nCheck the receiver with: leadhook destinations test ${d.id}\n`);
 }
 
 async function list(ctx: CommandContext): Promise<void> {
@@ -125,6 +128,8 @@ async function show(ctx: CommandContext): Promise<void> {
   const tail: Row[] = [
     ['Old secret', oldSecret],
     ['Last success', time(d.lastSuccessAt)],
+    ['Filtered', d.filter === null && !d.filteredCount ? undefined : `${d.filteredCount ?? 0} deliveries (its rule did not match, failed or ran over its budget)`],
+    ['Rule failed', d.lastRuleError ? `${time(d.lastRuleError.at)} on delivery ${d.lastRuleError.deliveryId}: ${d.lastRuleError.message}` : undefined],
     ['Created', time(d.createdAt)],
     ['Updated', time(d.updatedAt)],
   ];
@@ -247,12 +252,12 @@ export const destinations: CommandGroup = {
       run: test,
     },
     replay: {
-      usage: 'destinations replay <id> --since <ISO time> [--status failed|succeeded]',
-      summary: 'send the deliveries created since a time again (all, or only failed/succeeded ones)',
+      usage: 'destinations replay <id> --since <ISO time> [--status failed|succeeded|filtered]',
+      summary: 'send the deliveries created since a time again (all, or only failed/succeeded/filtered ones)',
       args: ['id'],
       requiredFlags: ['since'],
       options: { since: { type: 'string' }, status: { type: 'string' } },
-      details: ['--since    an ISO 8601 time, e.g. 2024-05-01T00:00:00Z', '--status   failed or succeeded (default: every delivery not being sent right now)'],
+      details: ['--since    an ISO 8601 time, e.g. 2024-05-01T00:00:00Z', '--status   failed, succeeded or filtered (filtered ones meet the current rule again; default: every delivery not being sent right now)'],
       run: replay,
     },
     templates: { usage: 'destinations templates', summary: 'list the ready-made filters (--template ids)', args: [], options: {}, run: templates },

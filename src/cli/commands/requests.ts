@@ -1,7 +1,7 @@
 import type { ItemOutcome, StoredRequest } from '../../storage/port.js';
 import { stringFlag } from '../args.js';
 import { query, seg, type CommandContext, type CommandGroup } from '../command.js';
-import { fields, json, moreHint, table, time } from '../format.js';
+import { bodyBlock, fields, json, moreHint, printable, table, time } from '../format.js';
 
 /** `GET /api/requests/:id`: the stored request with its exact body (text, else base64). */
 interface RequestOut extends StoredRequest {
@@ -32,6 +32,17 @@ async function list(ctx: CommandContext): Promise<void> {
   ctx.out(table(['id', 'source', 'provider', 'received', 'status', 'http', 'bytes', 'items / reason'], rows) + moreHint(page.nextCursor, ctx.argv));
 }
 
+/**
+ * The stored body, labelled: UTF-8 text (the API sends text with control characters as base64 too)
+ * line by line behind a gutter with every unsafe character escaped, anything else as base64.
+ */
+function bodySection(r: RequestOut): string {
+  const bytes = r.body === null ? Buffer.from(r.bodyBase64 ?? '', 'base64') : null;
+  const text = bytes === null ? r.body : bytes.toString('utf8');
+  if (text === null || (bytes !== null && !Buffer.from(text, 'utf8').equals(bytes))) return `Body (not UTF-8 text; base64):\n  ${r.bodyBase64 ?? ''}\n`;
+  return `Body (as text, each line behind "  | "; control and bidi characters shown as \\x.. / \\u.... escapes):\n${bodyBlock(text)}`;
+}
+
 async function show(ctx: CommandContext): Promise<void> {
   const r = (await ctx.api.request('GET', `/api/requests/${seg(ctx.args[0] ?? '')}`)) as RequestOut;
   if (ctx.isJson) return ctx.out(json(r));
@@ -45,9 +56,9 @@ async function show(ctx: CommandContext): Promise<void> {
     ['Content type', r.contentType],
     ['Body', `${r.bodySize} bytes, sha256 ${r.bodySha256}`],
   ]);
-  const headers = Object.entries(r.headers).map(([k, v]) => `  ${k}: ${v}`).join('\n');
-  const body = r.body ?? `(binary; base64) ${r.bodyBase64 ?? ''}`;
-  ctx.out(`${head}\nItems:\n${itemsTable(r.items)}\nHeaders (credentials redacted):\n${headers}\n\nBody:\n${body}\n`);
+  // Header names and values are the sender's: printed inert, like every byte of the body.
+  const headers = Object.entries(r.headers).map(([k, v]) => `  ${printable(k)}: ${printable(v)}`).join('\n');
+  ctx.out(`${head}\nItems:\n${itemsTable(r.items)}\nHeaders (credentials redacted):\n${headers}\n\n${bodySection(r)}`);
 }
 
 async function reprocess(ctx: CommandContext): Promise<void> {

@@ -1,7 +1,8 @@
 import { PROVIDER_IDS } from '../../core/lead.js';
+import { checkSecret } from '../../core/source-secret.js';
 import { stringFlag } from '../args.js';
 import { seg, type CommandContext, type CommandGroup } from '../command.js';
-import { fields, json, steps, table, time } from '../format.js';
+import { fields, json, printable, steps, table, time } from '../format.js';
 
 /** The source DTO of `/api/sources` (src/http/routes/sources.ts `sourceOut`). */
 interface SourceOut {
@@ -47,10 +48,16 @@ function describe(ctx: CommandContext, s: SourceOut, head: readonly Row[] = []):
   return `${text}\nSet up ${s.provider}:\n${steps(s.setup)}`;
 }
 
+/** `--secret`, refused before anything is sent when it could never match (a pasted space, a line break). */
+function givenSecret(ctx: CommandContext): string | undefined {
+  const secret = stringFlag(ctx.values, 'secret');
+  return secret === undefined ? undefined : checkSecret(secret);
+}
+
 async function add(ctx: CommandContext): Promise<void> {
   const [provider] = ctx.args;
   const name = stringFlag(ctx.values, 'name');
-  const secret = stringFlag(ctx.values, 'secret');
+  const secret = givenSecret(ctx);
   const country = stringFlag(ctx.values, 'default-country');
   const s = (await ctx.api.request('POST', '/api/sources', {
     provider,
@@ -59,7 +66,7 @@ async function add(ctx: CommandContext): Promise<void> {
     ...(country === undefined ? {} : { defaultCountry: country }),
   })) as SourceOut;
   if (ctx.isJson) return ctx.out(json(s));
-  ctx.out(`Created source ${s.id} (${s.provider}, ${JSON.stringify(s.name)}).\n\n${describe(ctx, s)}`);
+  ctx.out(`Created source ${s.id} (${s.provider}, ${printable(JSON.stringify(s.name))}).\n\n${describe(ctx, s)}`);
 }
 
 async function list(ctx: CommandContext): Promise<void> {
@@ -86,11 +93,11 @@ async function remove(ctx: CommandContext): Promise<void> {
   const id = ctx.args[0] ?? '';
   await ctx.api.request('DELETE', `/api/sources/${seg(id)}`);
   // DELETE answers 204 with no body; --json still prints something a script can read.
-  ctx.out(ctx.isJson ? json({ deleted: id }) : `Deleted source ${id}: its webhook URL now answers 404. Its leads and requests are kept.\n`);
+  ctx.out(ctx.isJson ? json({ deleted: id }) : `Deleted source ${printable(id)}: its webhook URL now answers 404. Its leads and requests are kept.\n`);
 }
 
 async function rotateSecret(ctx: CommandContext): Promise<void> {
-  const secret = stringFlag(ctx.values, 'secret');
+  const secret = givenSecret(ctx);
   const patch = secret === undefined ? { rotateSecret: true } : { secret };
   const s = (await ctx.api.request('PATCH', `/api/sources/${seg(ctx.args[0] ?? '')}`, patch)) as SourceOut;
   if (ctx.isJson) return ctx.out(json(s));
@@ -112,7 +119,8 @@ export const sources: CommandGroup = {
       options: { name: { type: 'string' }, secret: { type: 'string' }, 'default-country': { type: 'string' } },
       details: [
         `<provider> is one of: ${PROVIDER_IDS.join(', ')}`,
-        '--secret <s>             use this secret instead of a generated one (CasaYes supplies its token; LeadPro may supply its signing secret)',
+        '--secret <s>             use this secret instead of a generated one (CasaYes supplies its token; LeadPro may supply its signing secret);',
+        '                         exactly what the provider sends: no white space at either end, no control characters',
         '--default-country <CC>   ISO 3166 code for phone numbers without a country code (default: the provider\'s country)',
       ],
       run: add,

@@ -1,25 +1,30 @@
+import { CappedWarnings } from './capped-warnings.js';
+
 /**
  * Reads a webhook body as JSON the way providers.md §2.6 asks: strict JSON grammar, but
  * - a duplicate object key is merged instead of silently dropping the first value (R3: Anarock's
  *   2020 document repeats `extra_details`; `JSON.parse` would lose `cp_id`);
  * - an integer beyond 2^53 is kept exactly, as a string (R4: ids must never be rounded).
- * The common case (no duplicates, no big integers) costs one `JSON.parse` and two scans.
+ * The common case (no duplicates, no big integers) costs one `JSON.parse` and two scans. Every other
+ * body costs time and memory linear in its size: warnings are capped (capped-warnings.ts), a key
+ * path is built only for a warning that may be kept, and duplicates merge in place.
  */
 export type JsonReadResult =
   | { ok: true; value: unknown; warnings: string[] }
   | { ok: false; message: string; position: number | null };
 
 const MAX_DEPTH = 512;
+/** A key path is built up to about this many characters (a warning shows fewer). */
+const MAX_PATH_TEXT = 256;
 const BIG_DIGIT_RUN = /\d{16,}/;
 const KEY_COLON = /"\s*:/g;
 
 /** Decode UTF-8 bytes (warning on invalid sequences) and read them as JSON. */
 export function readJsonBody(body: Buffer): JsonReadResult {
   const source = body.toString('utf8');
-  const warnings: string[] = [];
-  if (source.includes('\ufffd') && !Buffer.from(source, 'utf8').equals(body)) warnings.push('invalid_utf8');
+  const isInvalidUtf8 = source.includes('\ufffd') && !Buffer.from(source, 'utf8').equals(body);
   const result = readJson(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
-  if (result.ok) result.warnings.unshift(...warnings);
+  if (result.ok && isInvalidUtf8) result.warnings.unshift('invalid_utf8');
   return result;
 }
 
@@ -34,10 +39,18 @@ export function readJson(source: string): JsonReadResult {
   // JSON.parse accepts any depth; the slow reader refuses past MAX_DEPTH with the position, so that
   // nothing downstream (normalizers, canonical hashing, storage) recurses deeper than that.
   const keys = countKeys(value);
-  if (keys === null || BIG_DIGIT_RUN.test(source) || (source.match(KEY_COLON)?.length ?? 0) !== keys) {
+  if (keys === null || BIG_DIGIT_RUN.test(source) || countMatches(KEY_COLON, source) !== keys) {
     return slowRead(source);
   }
   return { ok: true, value, warnings: [] };
+}
+
+/** How many times `pattern` (global) matches `source`, without collecting the matches. */
+function countMatches(pattern: RegExp, source: string): number {
+  let n = 0;
+  pattern.lastIndex = 0;
+  while (pattern.exec(source) !== null) n++;
+  return n;
 }
 
 /** Object keys in the whole value, or null when it nests deeper than MAX_DEPTH. Iterative: no stack overflow. */
@@ -69,10 +82,10 @@ function slowRead(source: string): JsonReadResult {
   try {
     reader.skipSpace();
     if (reader.pos >= source.length) throw new JsonSyntaxError('empty body', 0);
-    const value = reader.value(0, '$');
+    const value = reader.value(0);
     reader.skipSpace();
     if (reader.pos < source.length) reader.fail('unexpected data after the JSON value');
-    return { ok: true, value, warnings: reader.warnings };
+    return { ok: true, value, warnings: reader.warnings.list() };
   } catch (err) {
     if (err instanceof JsonSyntaxError) return { ok: false, message: err.message, position: err.position };
     throw err;
@@ -81,8 +94,20 @@ function slowRead(source: string): JsonReadResult {
 
 class Reader {
   pos = 0;
-  readonly warnings: string[] = [];
+  readonly warnings = new CappedWarnings();
+  /** Keys and indexes from the root to the value being read; joined only for a warning. */
+  private readonly path: (string | number)[] = [];
   constructor(private readonly s: string) {}
+
+  /** The current key path as `a.b[2].c`, cut once it is longer than a warning can show. */
+  private pathText(): string {
+    let out = '';
+    for (let i = 0; i < this.path.length && out.length <= MAX_PATH_TEXT; i++) {
+      const segment = this.path[i]!;
+      out += typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${segment.slice(0, MAX_PATH_TEXT)}`;
+    }
+    return out;
+  }
 
   fail(what: string): never {
     const near = this.s.slice(this.pos, this.pos + 20);
@@ -98,12 +123,12 @@ class Reader {
     }
   }
 
-  value(depth: number, path: string): unknown {
+  value(depth: number): unknown {
     if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
     this.skipSpace();
     const c = this.s[this.pos];
-    if (c === '{') return this.object(depth, path);
-    if (c === '[') return this.array(depth, path);
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
     if (this.s.startsWith('true', this.pos)) return (this.pos += 4), true;
@@ -112,7 +137,7 @@ class Reader {
     return this.fail(c === undefined ? 'unexpected end of JSON' : 'unexpected character');
   }
 
-  object(depth: number, path: string): Record<string, unknown> {
+  object(depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     this.pos++;
     this.skipSpace();
@@ -124,14 +149,15 @@ class Reader {
       this.skipSpace();
       if (this.s[this.pos] !== ':') this.fail(`expected ':' after key ${JSON.stringify(key)}`);
       this.pos++;
-      const keyPath = `${path}.${key}`;
-      const v = this.value(depth + 1, keyPath);
+      this.path.push(key);
+      const v = this.value(depth + 1);
       if (Object.prototype.hasOwnProperty.call(out, key)) {
-        this.warnings.push(`duplicate_key:${keyPath.replace(/^\$\.?/, '')}`);
+        this.warnings.add(() => `duplicate_key:${this.pathText()}`);
         out[key] = mergeDuplicate(out[key], v);
       } else {
-        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        defineKey(out, key, v);
       }
+      this.path.pop();
       this.skipSpace();
       const c = this.s[this.pos++];
       if (c === '}') return out;
@@ -139,13 +165,15 @@ class Reader {
     }
   }
 
-  array(depth: number, path: string): unknown[] {
+  array(depth: number): unknown[] {
     const out: unknown[] = [];
     this.pos++;
     this.skipSpace();
     if (this.s[this.pos] === ']') return this.pos++, out;
     for (;;) {
-      out.push(this.value(depth + 1, `${path}[${out.length}]`));
+      this.path.push(out.length);
+      out.push(this.value(depth + 1));
+      this.path.pop();
       this.skipSpace();
       const c = this.s[this.pos++];
       if (c === ']') return out;
@@ -211,22 +239,37 @@ class Reader {
   }
 }
 
+/** A plain own key, even one named `__proto__` (never a prototype). */
+function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  // Assignment is much faster; only `__proto__` is an accessor on Object.prototype.
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Null, '', [] or {}; constant time (an object with keys stops at its first). */
 function isEmpty(v: unknown): boolean {
   if (v === null || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
-  return typeof v === 'object' && Object.keys(v as object).length === 0;
+  if (!isObject(v)) return false;
+  for (const key in v) if (Object.prototype.hasOwnProperty.call(v, key)) return false;
+  return true;
 }
 
-/** R3: objects merge key by key; otherwise the later value wins unless it is empty. */
+/**
+ * R3: objects merge key by key; otherwise the later value wins unless it is empty. Objects merge
+ * in place into the earlier one (both were just read and belong to nobody else): a key repeated n
+ * times costs the size of its n values, not n copies of the growing merge.
+ */
 function mergeDuplicate(earlier: unknown, later: unknown): unknown {
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObj(earlier) && isObj(later)) {
-    const out: Record<string, unknown> = { ...earlier };
-    for (const [k, v] of Object.entries(later)) {
-      const merged = Object.prototype.hasOwnProperty.call(out, k) ? mergeDuplicate(out[k], v) : v;
-      Object.defineProperty(out, k, { value: merged, enumerable: true, writable: true, configurable: true });
+  if (isObject(earlier) && isObject(later)) {
+    for (const k of Object.keys(later)) {
+      const v = later[k];
+      if (Object.prototype.hasOwnProperty.call(earlier, k)) earlier[k] = mergeDuplicate(earlier[k], v);
+      else defineKey(earlier, k, v);
     }
-    return out;
+    return earlier;
   }
   return isEmpty(later) && !isEmpty(earlier) ? earlier : later;
 }

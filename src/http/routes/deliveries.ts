@@ -56,7 +56,7 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeo
     return d;
   });
 
-  app.post<{ Params: { id: string }; Body: { since: string; status?: 'failed' | 'succeeded' } }>(
+  app.post<{ Params: { id: string }; Body: { since: string; status?: 'failed' | 'succeeded' | 'filtered' } }>(
     '/api/destinations/:id/replay',
     {
       schema: {
@@ -64,7 +64,7 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeo
           type: 'object',
           required: ['since'],
           additionalProperties: false,
-          properties: { since: { type: 'string', format: 'date-time' }, status: { type: 'string', enum: ['failed', 'succeeded'] } },
+          properties: { since: { type: 'string', format: 'date-time' }, status: { type: 'string', enum: ['failed', 'succeeded', 'filtered'] } },
         },
       },
     },

@@ -13,6 +13,8 @@ export interface DestinationRouteDeps {
   store: Store;
   allowPrivateDestinations: boolean;
   secretOverlapHours: number;
+  /** Most destinations that can exist at once (LEADHOOK_MAX_DESTINATIONS). */
+  maxDestinations: number;
   /** Reload the destinations ingest routes to, and wake the worker (a re-enabled destination has pending deliveries). */
   refresh(): Promise<void>;
 }
@@ -54,6 +56,8 @@ export function destinationOut(d: DestinationRecord, withSecret: boolean) {
     disabledReason: d.disabledReason,
     lastSuccessAt: d.lastSuccessAt,
     failingSince: d.failingSince,
+    filteredCount: d.filteredCount,
+    lastRuleError: d.lastRuleError,
     ...(withSecret ? { secret: d.secret } : {}),
     previousSecretExpiresAt: d.previousSecret === null ? null : d.previousSecretExpiresAt,
     createdAt: d.createdAt,
@@ -81,7 +85,7 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
         sourceIds: await checkedSources(store, b.sourceIds ?? null),
         secret: newSigningSecret(),
         createdAt: new Date().toISOString(),
-      });
+      }, deps.maxDestinations);
       await deps.refresh();
       return reply.code(201).send(destinationOut(created, true));
     },
@@ -152,7 +156,8 @@ function checkedFilter(filter: string | null, template: string | undefined): str
   const compiled = compileFilter(filter);
   if (!compiled.ok) {
     const at = compiled.position === null ? '' : ` (line ${compiled.position.line}, column ${compiled.position.column})`;
-    throw new HubError('LH_E_FILTER_INVALID', [`${compiled.message}${at}`], { details: { position: compiled.position } });
+    const code = compiled.kind === 'too_costly' ? 'LH_E_FILTER_TOO_COSTLY' : 'LH_E_FILTER_INVALID';
+    throw new HubError(code, [`${compiled.message}${at}`], { details: { position: compiled.position } });
   }
   return filter;
 }

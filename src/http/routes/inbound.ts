@@ -2,13 +2,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HubError } from '../../core/errors.js';
 import { receiveWebhook } from '../../ingest/receive-webhook.js';
 import type { Store } from '../../storage/port.js';
+import { LogThrottle } from '../log-throttle.js';
 
 /**
  * `POST /hooks/:sourceId`: the providers' webhooks. Bodies are taken as raw bytes whatever the
  * content type (they are stored exactly and read by the provider adapter). Always answers 200 on
  * success, never 201/202: Praetorian retries anything else (providers.md §0).
  */
-export async function inboundRoutes(app: FastifyInstance, opts: { store: Store; bodyLimit: number }): Promise<void> {
+export interface InboundRoutesOptions {
+  store: Store;
+  bodyLimit: number;
+  /** Throttles the log line of refused webhooks, per source; a fresh one (a line a minute) by default. */
+  refusalLog?: LogThrottle;
+}
+
+export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOptions): Promise<void> {
+  const refusalLog = opts.refusalLog ?? new LogThrottle();
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
 
@@ -22,7 +31,12 @@ export async function inboundRoutes(app: FastifyInstance, opts: { store: Store; 
         contentType: request.headers['content-type'] ?? null,
         receivedAt: new Date(),
       },
-      (w) => request.log.warn({ sourceId: w.sourceId, provider: w.provider }, `webhook credentials rejected (${w.reason})`),
+      (w) => {
+        const held = refusalLog.admit(w.sourceId);
+        if (held === null) return;
+        const fields = { sourceId: sourcePrefix(w.sourceId), provider: w.provider, ...(held > 0 ? { refusedSinceLastLine: held } : {}) };
+        request.log.warn(fields, `webhook credentials rejected (${w.reason})`);
+      },
     );
     return reply.code(out.statusCode).send(out.body);
   });
@@ -34,6 +48,14 @@ export async function inboundRoutes(app: FastifyInstance, opts: { store: Store; 
       throw new HubError('LH_E_METHOD_NOT_ALLOWED', [request.method], { details: { allowed: ['POST'] } });
     },
   });
+}
+
+/**
+ * A source id is a credential (the whole of Anarock's): a log line shows its start, enough to tell
+ * sources apart, as the 404 answer does (receive-webhook.ts shownSourceId).
+ */
+function sourcePrefix(id: string): string {
+  return `${id.slice(0, 8)}…`;
 }
 
 const ORIGINAL_CONTENT_TYPE = Symbol('leadhook.originalContentType');

@@ -3,6 +3,7 @@ import { HubError, hubError } from '../../core/errors.js';
 import { STAGES } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
 import { phoneSearchCandidates } from '../../core/normalize/phone.js';
+import { text } from '../../core/normalize/text.js';
 import { isProviderId, providers } from '../../providers/index.js';
 import type { LeadQuery, Store } from '../../storage/port.js';
 
@@ -57,7 +58,13 @@ function toLeadQuery(q: LeadsQueryIn): LeadQuery {
   }
   if (q.phone !== undefined) query.phones = phoneSearchCandidates(q.phone, SEARCH_REGIONS);
   if (q.email !== undefined) query.email = normalizeEmail(q.email).value ?? q.email.trim().toLowerCase();
-  if (q.q !== undefined) query.q = q.q.trim();
+  if (q.q !== undefined) {
+    // The same normalization as the names, e-mails and ids it is matched against (NFC, Unicode
+    // spaces as spaces, trimmed), so that any text found in a lead finds that lead.
+    const searched = text(q.q);
+    if (searched === null) throw new HubError('LH_E_VALIDATION', ['q has no text to search for: give the text, or leave q out to list every lead']);
+    query.q = searched;
+  }
   if (q.sourceId !== undefined) query.sourceId = q.sourceId;
   if (q.cursor !== undefined) query.cursor = q.cursor;
   return query;

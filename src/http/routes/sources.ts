@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HubError, hubError } from '../../core/errors.js';
 import { newSecret, secretId } from '../../core/ids.js';
 import { PROVIDER_IDS } from '../../core/lead.js';
+import { checkSecret } from '../../core/source-secret.js';
 import { isSupportedCountry } from '../../core/normalize/phone.js';
 import { getProvider, isProviderId } from '../../providers/index.js';
 import type { SourceChanges, SourceRecord, Store } from '../../storage/port.js';
@@ -72,7 +73,7 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
         id: secretId('src'),
         provider,
         name: name.trim(),
-        secret: secret ?? newSecret(),
+        secret: secret === undefined ? newSecret() : checkSecret(secret, getProvider(provider).authMethod),
         defaultCountry: checkCountry(defaultCountry) ?? null,
         createdAt: new Date().toISOString(),
       });
@@ -105,7 +106,11 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
       if (body.secret !== undefined && body.rotateSecret === true) throw new HubError('LH_E_VALIDATION', ['give either secret or rotateSecret, not both']);
       const changes: SourceChanges = {};
       if (body.name !== undefined) changes.name = body.name.trim();
-      if (body.secret !== undefined) changes.secret = body.secret;
+      if (body.secret !== undefined) {
+        const current = await store.getSource(request.params.id);
+        if (current === null || current.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
+        changes.secret = checkSecret(body.secret, getProvider(current.provider).authMethod);
+      }
       if (body.rotateSecret === true) changes.secret = newSecret();
       const country = checkCountry(body.defaultCountry);
       if (country !== undefined) changes.defaultCountry = country;

@@ -44,8 +44,11 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   // An empty HMAC key is a key anyone can sign with.
   if (secret === '') return fail('bad_signature', 'The source has no signing secret, so no JWT can be verified.');
 
+  const presented = canonicalSignature(signature);
+  if (presented === null) {
+    return fail('malformed_token', 'The JWT signature is not canonical base64url (unpadded, no unused bits set) or canonical padded base64.');
+  }
   const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${head}.${body}`).digest();
-  const presented = Buffer.from(toBase64Url(signature), 'base64url');
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
     return fail('bad_signature', "The JWT signature does not match the source's signing secret.");
   }
@@ -74,6 +77,19 @@ function checkTimeClaims(claims: Record<string, unknown>, receivedAt: Date): Aut
     return fail('bad_credentials', 'The JWT is not valid yet (its "nbf" claim is in the future).');
   }
   return null;
+}
+
+/**
+ * The signature's bytes when the segment is one of their two canonical spellings, else null:
+ * base64url without padding (RFC 7515 §2), or standard base64 with its padding (the LeadPro doc's
+ * "base64", accepted since the first release). Decoders ignore the unused low bits of the last
+ * character and mix alphabets freely: without this check one signature had many spellings.
+ */
+function canonicalSignature(segment: string): Buffer | null {
+  const encoding = /^[A-Za-z0-9_-]*$/.test(segment) ? 'base64url' : /^[A-Za-z0-9+/]*={0,2}$/.test(segment) ? 'base64' : null;
+  if (encoding === null) return null;
+  const bytes = Buffer.from(segment, encoding);
+  return bytes.toString(encoding) === segment ? bytes : null;
 }
 
 /** Standard base64 (`+`, `/`, `=` padding) to base64url; base64url passes through unchanged. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
+import { startTestServer } from '../../../test/helpers/server.js';
 import type { Stage } from '../../core/lead.js';
 import type { AuthResult, InboundRequest, NormalizeContext } from '../adapter.js';
 import { authenticate } from './authenticate.js';
@@ -63,6 +64,54 @@ describe('leadpro authenticate', () => {
     const standard = Buffer.from(signature ?? '', 'base64url').toString('base64');
     assert.notEqual(standard, signature);
     assert.equal(authenticate(request(`${head}.${body}.${standard}`), SECRET).ok, true);
+  });
+
+  it('accepts exactly the two canonical spellings of a signature: every one-character change, insertion or deletion is refused', async () => {
+    const [head, body, signature] = (await sign(claims)).split('.') as [string, string, string];
+    const mac = Buffer.from(signature, 'base64url');
+    const canonical = new Set([mac.toString('base64url'), mac.toString('base64')]);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=';
+    const mutations = new Set<string>();
+    for (let i = 0; i <= signature.length; i++) {
+      if (i < signature.length) mutations.add(signature.slice(0, i) + signature.slice(i + 1));
+      for (const c of alphabet) {
+        mutations.add(signature.slice(0, i) + c + signature.slice(i));
+        if (i < signature.length) mutations.add(signature.slice(0, i) + c + signature.slice(i + 1));
+      }
+    }
+    mutations.delete(signature);
+    for (const mutated of mutations) {
+      const accepted = authenticate(request(`${head}.${body}.${mutated}`), SECRET).ok;
+      assert.equal(accepted, canonical.has(mutated), mutated);
+    }
+  });
+
+  it('refuses a signature whose last character sets bits the bytes do not use, as malformed_token', async () => {
+    const [head, body, signature] = (await sign(claims)).split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 43 characters carry 258 bits for 32 bytes: the last character's 2 low bits are unused.
+    const last = alphabet.indexOf(signature.at(-1)!);
+    for (const unused of [1, 2, 3]) {
+      const twin = signature.slice(0, -1) + alphabet[last ^ unused];
+      assert.deepEqual(Buffer.from(twin, 'base64url'), Buffer.from(signature, 'base64url'), 'a lenient decoder reads the same bytes');
+      assert.equal(failure(authenticate(request(`${head}.${body}.${twin}`), SECRET)), 'malformed_token');
+    }
+  });
+
+  it('refuses a signature that mixes the two alphabets or pads base64url', () => {
+    const head = b64url('{"alg":"HS256","typ":"JWT"}');
+    // A token whose signature has two base64url-only characters, so that it has mixed spellings.
+    let body = '';
+    let signature = '';
+    for (let n = 0; (signature.match(/[-_]/g) ?? []).length < 2; n++) {
+      body = b64url(JSON.stringify({ ...claims, n }));
+      signature = createHmac('sha256', SECRET).update(`${head}.${body}`).digest('base64url');
+    }
+    assert.equal(authenticate(request(`${head}.${body}.${signature}`), SECRET).ok, true);
+    const mixed = signature.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'));
+    for (const value of [`${signature}=`, mixed, `${mixed}=`]) {
+      assert.equal(failure(authenticate(request(`${head}.${body}.${value}`), SECRET)), 'malformed_token', value);
+    }
   });
 
   it('accepts only tokens that jose itself verifies', async () => {
@@ -209,6 +258,19 @@ describe('leadpro normalize', () => {
     assert.equal(normalizeOk({ ...lead({}), iat: 1540967316 }).occurredAt, '2018-10-31T06:28:36.000Z');
   });
 
+  it('does not date an event after its receipt: an iat in the future is taken as the second it was received', () => {
+    const receivedAt = new Date('2025-06-01T12:00:00.250Z');
+    const at = (iat: number) => {
+      const result = normalize({ ...lead({}), iat }, { ...ctx, receivedAt });
+      assert.ok(result.ok);
+      return result.patch.occurredAt;
+    };
+    const now = Math.floor(receivedAt.getTime() / 1000);
+    assert.equal(at(now), '2025-06-01T12:00:00.000Z');
+    assert.equal(at(now - 30), '2025-06-01T11:59:30.000Z');
+    for (const future of [now + 1, now + 300, now + 86_400 * 365 * 100, 99_999_999_999]) assert.equal(at(future), '2025-06-01T12:00:00.000Z', String(future));
+  });
+
   it('gives the same idempotency key to a resent snapshot and a new one to a change', () => {
     const first = normalizeOk({ ...lead({ stage: 'NEW' }), iat: 1 }).idempotencyKey;
     assert.equal(normalizeOk({ ...lead({ stage: 'NEW' }), iat: 2 }).idempotencyKey, first);
@@ -352,5 +414,29 @@ describe('leadpro normalize', () => {
       { event: null, data: { id: 1, first_name: null, last_name: null, full_name: null, title: 7 } },
     ];
     for (const value of tolerated) assert.equal(normalize(value, ctx).ok, true, JSON.stringify(value));
+  });
+});
+
+describe('leadpro ordering over HTTP', () => {
+  it('applies later updates after an event whose iat is a year in the future (the lead is not frozen)', async () => {
+    const t = await startTestServer();
+    try {
+      const source = (await t.api('POST', '/api/sources', { provider: 'leadpro', name: 'future iat' })).json;
+      const key = new TextEncoder().encode(source.secret as string);
+      const post = async (claims: JWTPayload) => {
+        const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
+        const res = await t.hook(`/hooks/${source.id}`, '', { authorization: `Bearer ${token}` });
+        assert.equal(res.status, 200, JSON.stringify(res.json));
+        return res.json.leads[0];
+      };
+      const first = await post({ ...lead({ stage: 'NEW' }, 'lead.created'), iat: Math.floor(Date.now() / 1000) + 86_400 * 365 });
+      assert.equal(first.outcome, 'created');
+      // Issued after the first one was answered, as LeadPro would.
+      const later = await post({ ...lead({ stage: 'CONTACTED' }), iat: Math.floor(Date.now() / 1000) });
+      assert.equal(later.outcome, 'updated');
+      assert.equal((await t.api('GET', `/api/leads/${first.id}`)).json.stage, 'contacted');
+    } finally {
+      await t.close();
+    }
   });
 });

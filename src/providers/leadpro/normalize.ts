@@ -39,8 +39,7 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
       // No event id and no update time in LeadPro events: the snapshot hash tells retries from changes (providers.md §4.7).
       idempotencyKey: `${providerLeadId}:${snapshotHash({ event, data })}`,
       providerEventType: text(event),
-      // Only the JWT's iat, when LeadPro sets one, dates an event (providers.md §2.3 #28).
-      occurredAt: typeof item.iat === 'number' ? toIsoTime(item.iat) : null,
+      occurredAt: issuedAt(item.iat, ctx.receivedAt),
       isCreation: text(event) === 'lead.created',
       fields: {
         stage: status.stage,
@@ -77,6 +76,20 @@ function withoutTitle(fullName: string, title: string | null): string {
   if (title === null) return fullName;
   const rest = fullName.slice(title.length).trim();
   return fullName.toLowerCase().startsWith(`${title.toLowerCase()} `) && rest !== '' ? rest : fullName;
+}
+
+/**
+ * The event's time: the JWT's `iat`, the only time LeadPro gives (providers.md §2.3 #28), but never
+ * later than the receipt. Only the holder of the secret sets `iat`, so a future one is a sender clock
+ * running fast; taken as it is, it would date the event after every later update, which would all be
+ * `stale` (the lead frozen). Refusing the token instead could lose the lead: LeadPro documents no
+ * retries. A future `iat` becomes the receipt time at `iat`'s resolution (the whole second), so the
+ * next event, dated by its own `iat`, still sorts after it.
+ */
+function issuedAt(iat: unknown, receivedAt: Date): string | null {
+  const issued = typeof iat === 'number' ? toIsoTime(iat) : null;
+  if (issued === null || Date.parse(issued) <= receivedAt.getTime()) return issued;
+  return new Date(Math.floor(receivedAt.getTime() / 1000) * 1000).toISOString();
 }
 
 function idProblem(id: unknown): string {

@@ -3,7 +3,9 @@ import { timeOrderedId } from '../../core/ids.js';
 import type { LeadChange } from '../../core/lead-events.js';
 import type { LeadPatch, ProviderId } from '../../core/lead.js';
 import { mergeLead } from '../../core/merge-lead.js';
-import type { IngestItem, IngestResult, ItemOutcome, RequestStatus } from '../port.js';
+import { truncate } from '../../core/truncate.js';
+import { QuarantineTally } from '../item-tally.js';
+import { REQUEST_REASON_LENGTH, type IngestJob, type IngestResult, type ItemCounts, type ItemOutcome, type ItemsOutcome, type RequestStatus } from '../port.js';
 import { isSqliteError } from './commit-batcher.js';
 import { searchText, toLead } from './rows.js';
 import type { Statements } from './statements.js';
@@ -20,26 +22,41 @@ interface ApplyTarget {
 /**
  * Apply a request's items inside the caller's transaction; each item is idempotent on its
  * `(source, idempotencyKey)`. Runs synchronously (better-sqlite3) inside the commit batcher.
+ * The job's quarantine summary is copied, not changed: a failed batch can be run again.
  */
-export function applyItems(st: Statements, target: ApplyTarget, items: readonly IngestItem[]): ItemOutcome[] {
-  const outcomes = items.map((item): ItemOutcome => {
-    if ('error' in item) return quarantined(item.index, null, item.error);
+export function applyItems(st: Statements, target: ApplyTarget, job: Pick<IngestJob, 'items' | 'quarantined'>): ItemsOutcome {
+  const tally = new QuarantineTally(structuredClone(job.quarantined));
+  const outcomes: ItemOutcome[] = [];
+  for (const item of job.items) {
+    if ('error' in item) {
+      outcomes.push(quarantined(item.index, null, item.error));
+      continue;
+    }
     st.beginItem.run();
     try {
-      const outcome = applyPatch(st, target, item.index, item.patch, item.raw);
+      outcomes.push(applyPatch(st, target, item.index, item.patch, item.raw));
       st.releaseItem.run();
-      return outcome;
     } catch (error) {
       // A storage fault fails the whole batch (the provider retries); a bug in our mapping must not
       // lose the lead: the item is quarantined with the reason and can be reprocessed once fixed.
       if (isSqliteError(error)) throw error;
       st.rollbackItem.run();
       st.releaseItem.run();
-      return quarantined(item.index, item.patch.providerLeadId, `internal error while applying: ${String(error)}`);
+      const kept = tally.add(item.index, `internal error while applying: ${String(error)}`);
+      if (kept !== null) outcomes.push(quarantined(item.index, item.patch.providerLeadId, kept));
     }
-  });
+  }
   indexQueuedSearchText(st);
-  return outcomes;
+  outcomes.sort((a, b) => a.index - b.index);
+  return { items: outcomes, counts: countOutcomes(outcomes, tally.summary.count), quarantine: tally.summary };
+}
+
+/** Counts per outcome: applied ones from `outcomes`, quarantined ones from the tally (most are not in `outcomes`). */
+function countOutcomes(outcomes: readonly ItemOutcome[], quarantinedCount: number): ItemCounts {
+  const counts: ItemCounts = { total: 0, created: 0, updated: 0, duplicate: 0, stale: 0, quarantined: quarantinedCount };
+  for (const o of outcomes) if (o.outcome !== 'quarantined') counts[o.outcome]++;
+  counts.total = counts.created + counts.updated + counts.duplicate + counts.stale + counts.quarantined;
+  return counts;
 }
 
 /** Queued leads indexed together (migration 0004); `q` searches also read the queue, so it stays small. */
@@ -109,25 +126,22 @@ function quarantined(index: number, providerLeadId: string | null, reason: strin
   return { index, outcome: 'quarantined', leadId: null, providerLeadId, reason };
 }
 
-/** The request's status from its items' outcomes. */
-export function requestStatus(kind: 'leads' | 'ping' | 'unparseable', items: readonly ItemOutcome[]): RequestStatus {
+/** The request's status from its items' counts. */
+export function requestStatus(kind: 'leads' | 'ping' | 'unparseable', counts: ItemCounts): RequestStatus {
   if (kind === 'unparseable') return 'quarantined';
-  if (kind === 'ping' || items.length === 0) return 'accepted';
-  if (items.every((i) => i.outcome === 'quarantined')) return 'quarantined';
-  if (items.every((i) => i.outcome === 'duplicate' || i.outcome === 'quarantined')) {
-    return items.some((i) => i.outcome === 'duplicate') ? 'duplicate' : 'quarantined';
-  }
+  if (kind === 'ping' || counts.total === 0) return 'accepted';
+  if (counts.duplicate + counts.quarantined === counts.total) return counts.duplicate > 0 ? 'duplicate' : 'quarantined';
   return 'accepted';
 }
 
-/** A human summary of the items that did not apply, or null. */
-export function requestReason(kind: 'leads' | 'ping' | 'unparseable', reason: string | null, items: readonly ItemOutcome[]): string | null {
-  if (kind !== 'leads') return reason;
-  const bad = items.filter((i) => i.outcome === 'quarantined');
-  if (bad.length === 0) return reason;
-  const first = bad[0];
-  const detail = bad.length === 1 && first ? `item ${first.index}: ${first.reason}` : `${bad.length} of ${items.length} items quarantined; first, item ${first?.index}: ${first?.reason}`;
-  return reason === null ? detail : `${reason}; ${detail}`;
+/** A human summary of the items that did not apply (at most REQUEST_REASON_LENGTH characters), or null. */
+export function requestReason(kind: 'leads' | 'ping' | 'unparseable', reason: string | null, outcome: ItemsOutcome): string | null {
+  const q = outcome.counts.quarantined;
+  const first = outcome.items.find((i) => i.outcome === 'quarantined');
+  if (kind !== 'leads' || q === 0 || first === undefined) return reason;
+  const item = `item ${first.index}: ${first.reason}`;
+  const detail = q === 1 ? item : `${q} of ${outcome.counts.total} items quarantined; first, ${item}`;
+  return truncate(reason === null ? detail : `${reason}; ${detail}`, REQUEST_REASON_LENGTH);
 }
 
 export function sha256Hex(body: Buffer): string {

@@ -15,6 +15,10 @@ export interface DestinationRow {
   disabled_reason: string | null;
   last_success_at: string | null;
   failing_since: string | null;
+  filtered_count: number;
+  last_rule_error: string | null;
+  last_rule_error_at: string | null;
+  last_rule_error_delivery_id: string | null;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
@@ -35,6 +39,11 @@ export function toDestination(r: DestinationRow): DestinationRecord {
     disabledReason: r.disabled_reason,
     lastSuccessAt: r.last_success_at,
     failingSince: r.failing_since,
+    filteredCount: r.filtered_count,
+    lastRuleError:
+      r.last_rule_error === null
+        ? null
+        : { message: r.last_rule_error, at: r.last_rule_error_at ?? '', deliveryId: r.last_rule_error_delivery_id ?? '' },
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,

@@ -22,8 +22,16 @@ export function prepareDeliveryStatements(db: Database.Database) {
       'UPDATE destinations SET disabled_at = @now, disabled_reason = @reason, updated_at = @now WHERE id = @id AND disabled_at IS NULL',
     ),
 
+    countDestinations: db.prepare('SELECT count(*) AS n FROM destinations WHERE deleted_at IS NULL'),
+    markDestinationFiltered: db.prepare('UPDATE destinations SET filtered_count = filtered_count + 1 WHERE id = @id'),
+    markDestinationRuleFailure: db.prepare(
+      `UPDATE destinations SET last_rule_error = @reason, last_rule_error_at = @now, last_rule_error_delivery_id = @deliveryId
+       WHERE id = @id`,
+    ),
+
     insertEvent: db.prepare(
-      'INSERT INTO events (id, type, lead_id, source_id, created_at, body) VALUES (@id, @type, @leadId, @sourceId, @createdAt, @body)',
+      `INSERT INTO events (id, type, lead_id, source_id, created_at, body, payload)
+       VALUES (@id, @type, @leadId, @sourceId, @createdAt, @body, @payload)`,
     ),
     insertDelivery: db.prepare(
       `INSERT INTO deliveries (id, event_id, destination_id, lead_id, status, attempts, next_attempt_at, created_at, updated_at)
@@ -46,6 +54,7 @@ export function prepareDeliveryStatements(db: Database.Database) {
        RETURNING *`,
     ),
     selectEventBody: db.prepare('SELECT type, body FROM events WHERE id = ?'),
+    selectEventPayload: db.prepare('SELECT payload FROM events WHERE id = ?'),
     selectDelivery: db.prepare('SELECT d.*, e.type AS event_type FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?'),
     selectDeliveryState: db.prepare('SELECT status, destination_id FROM deliveries WHERE id = ?'),
     countAttempts: db.prepare('SELECT count(*) AS n FROM delivery_attempts WHERE delivery_id = ?'),
@@ -58,6 +67,12 @@ export function prepareDeliveryStatements(db: Database.Database) {
       `UPDATE deliveries SET status = @status, attempts = attempts + 1, next_attempt_at = @nextAttemptAt, claimed_until = NULL,
               last_status_code = @statusCode, last_error = @error, updated_at = @now,
               delivered_at = CASE WHEN @status = 'succeeded' THEN @now ELSE delivered_at END
+       WHERE id = @id AND status = 'delivering'`,
+    ),
+    // Filtered by its rule: terminal, no attempt; the lead's next delivery is claimable at once.
+    filterDelivery: db.prepare(
+      `UPDATE deliveries SET status = 'filtered', next_attempt_at = NULL, claimed_until = NULL, last_status_code = NULL,
+              last_error = @reason, updated_at = @now
        WHERE id = @id AND status = 'delivering'`,
     ),
     requeueExpired: db.prepare(
@@ -80,7 +95,7 @@ export function prepareDeliveryStatements(db: Database.Database) {
     ),
     resetDelivery: db.prepare(
       `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, claimed_until = NULL, updated_at = @now
-       WHERE id = @id AND status IN ('succeeded', 'failed', 'pending')`,
+       WHERE id = @id AND status IN ('succeeded', 'failed', 'filtered', 'pending')`,
     ),
     replay: db.prepare(
       `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, claimed_until = NULL, updated_at = @now

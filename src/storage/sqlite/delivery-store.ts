@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { hubError } from '../../core/errors.js';
 import { timeOrderedId } from '../../core/ids.js';
 import { buildEvent, type LeadChange } from '../../core/lead-events.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -14,6 +15,7 @@ import type {
   DeliveryStore,
   DestinationChanges,
   DestinationRecord,
+  FilteredCompletion,
   NewDestination,
 } from '../delivery-port.js';
 import type { Page } from '../port.js';
@@ -78,28 +80,43 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Inside the ingest transaction: one event per (change, type), one delivery per matching
-   * destination. Returns the number of deliveries written.
+   * Inside the ingest transaction: one event per (change, type), one delivery per candidate
+   * destination (enabled, subscribed, listening to the source). Rules are not evaluated here but by
+   * the delivery side, before the first attempt: an event with a candidate that has a rule keeps the
+   * provider's item for it. Returns the number of deliveries written.
    */
   fanOut(change: LeadChange & { sourceId: string }, now: string): number {
     if (this.planner === null) return 0;
     const planned = this.planner.plan(change);
     const eventIds = new Map<string, string>();
+    let payload: string | undefined;
     for (const p of planned) {
       let eventId = eventIds.get(p.type);
       if (eventId === undefined) {
         eventId = timeOrderedId('evt');
         eventIds.set(p.type, eventId);
         const body = JSON.stringify(buildEvent(p.type, eventId, now, change));
-        this.st.insertEvent.run({ id: eventId, type: p.type, leadId: change.lead.id, sourceId: change.sourceId, createdAt: now, body });
+        const withRule = planned.some((q) => q.type === p.type && q.hasRule);
+        if (withRule) payload ??= JSON.stringify(change.payload ?? null);
+        this.st.insertEvent.run({
+          id: eventId,
+          type: p.type,
+          leadId: change.lead.id,
+          sourceId: change.sourceId,
+          createdAt: now,
+          body,
+          payload: withRule ? payload : null,
+        });
       }
       this.st.insertDelivery.run({ id: timeOrderedId('dlv'), eventId, destinationId: p.destinationId, leadId: change.lead.id, now });
     }
     return planned.length;
   }
 
-  async createDestination(d: NewDestination): Promise<DestinationRecord> {
+  async createDestination(d: NewDestination, maxDestinations: number): Promise<DestinationRecord> {
     return this.batcher.run(() => {
+      const { n } = this.st.countDestinations.get() as { n: number };
+      if (n >= maxDestinations) throw hubError('LH_E_DESTINATION_LIMIT', maxDestinations);
       this.st.insertDestination.run({ ...d, events: JSON.stringify(d.events), sourceIds: d.sourceIds === null ? null : JSON.stringify(d.sourceIds) });
       return toDestination(this.st.selectDestination.get(d.id) as DestinationRow);
     });
@@ -134,7 +151,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async claimDueDeliveries(claim: Parameters<DeliveryStore['claimDueDeliveries']>[0]): Promise<ClaimedDelivery[]> {
-    const { now, limit, leaseUntil, perDestination, inFlight } = claim;
+    const { now, limit, leaseUntil, perDestination, perDestinationOverrides = {}, inFlight } = claim;
     return this.batcher.run(() => {
       // Each destination gets at most its free slots; the starting destination rotates for fairness.
       const ids = (this.st.activeDestinationIds.all() as { id: string }[]).map((r) => r.id);
@@ -142,7 +159,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       const rows: DeliveryRow[] = [];
       for (let i = 0; i < ids.length && rows.length < limit; i++) {
         const destinationId = ids[(start + i) % ids.length] as string;
-        const free = Math.min(perDestination - (inFlight[destinationId] ?? 0), limit - rows.length);
+        const free = Math.min((perDestinationOverrides[destinationId] ?? perDestination) - (inFlight[destinationId] ?? 0), limit - rows.length);
         if (free <= 0) continue;
         rows.push(...(this.st.claimDue.all({ now, leaseUntil, destinationId, limit: free }) as DeliveryRow[]));
       }
@@ -156,7 +173,13 @@ export class SqliteDeliveryStore implements DeliveryStore {
             dest = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
             destinations.set(dest.id, dest);
           }
-          return { delivery: toDelivery(row, event.type), body: event.body, url: dest.url, secrets: signingSecrets(dest, now) };
+          const claimed: ClaimedDelivery = { delivery: toDelivery(row, event.type), body: event.body, url: dest.url, secrets: signingSecrets(dest, now) };
+          // The rule is evaluated once per cycle, before its first attempt, with the rule of today.
+          if (dest.filter !== null && row.attempts === 0) {
+            const { payload } = this.st.selectEventPayload.get(row.event_id) as { payload: string | null };
+            claimed.rule = { expression: dest.filter, payload };
+          }
+          return claimed;
         });
     }, 'relaxed');
   }
@@ -202,6 +225,15 @@ export class SqliteDeliveryStore implements DeliveryStore {
     }, 'relaxed');
   }
 
+  async completeFiltered(f: FilteredCompletion): Promise<void> {
+    await this.batcher.run(() => {
+      const row = this.st.selectDeliveryState.get(f.deliveryId) as Pick<DeliveryRow, 'status' | 'destination_id'> | undefined;
+      if (row === undefined || this.st.filterDelivery.run({ id: f.deliveryId, reason: f.reason, now: f.now }).changes === 0) return;
+      this.st.markDestinationFiltered.run({ id: row.destination_id });
+      if (f.isRuleFailure) this.st.markDestinationRuleFailure.run({ id: row.destination_id, reason: f.reason, now: f.now, deliveryId: f.deliveryId });
+    }, 'relaxed');
+  }
+
   async requeueExpiredClaims(now: string): Promise<number> {
     return this.batcher.run(() => this.st.requeueExpired.run({ now }).changes, 'relaxed');
   }
@@ -236,7 +268,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.destinationId !== undefined) where.push('d.destination_id = ?'), params.push(q.destinationId);
-    // A literal, not a parameter: SQLite uses a partial index (pending, delivering, failed) only then.
+    // A literal, not a parameter: SQLite uses a partial index (pending, delivering, failed, filtered) only then.
     if (q.status !== undefined) where.push(`d.status = '${statusLiteral(q.status)}'`);
     if (q.leadId !== undefined) where.push('d.lead_id = ?'), params.push(q.leadId);
     if (q.cursor !== undefined) where.push('d.seq < ?'), params.push(Number(decodeCursor(q.cursor).sortKey));

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Lead } from '../../core/lead.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { LeadQuery, Page, RequestQuery, StoredRequest } from '../port.js';
-import { toLead, toRequest, type RequestListRow } from './rows.js';
+import type { LeadQuery, Page } from '../port.js';
+import { toLead } from './rows.js';
 
 /** Leads, most recently active first, filtered; keyset-paginated on (last_event_at, id). */
 export function listLeads(db: Database.Database, query: LeadQuery): Page<Lead> {
@@ -57,12 +57,13 @@ const INDEXED_SEARCH_MAX_MATCHES = 5000;
 /**
  * Whether `q` should go through the trigram index (leads_fts, migration 0004; leads_fts_pending holds
  * the leads written since it was last updated, never more than a few dozen): it must be 3 or more
- * characters (a trigram index cannot answer shorter text), no phone or e-mail filter may already pick
+ * characters (a trigram index cannot answer shorter text) without a NUL, no phone or e-mail filter may already pick
  * a handful of rows through its own index, and the text must be rare enough that fetching and sorting
  * all its matches costs less than walking the activity order (counted from the index, bounded).
  */
 function isIndexedSearchWorthIt(db: Database.Database, q: string, query: LeadQuery): boolean {
-  if ([...q].length < 3 || query.phones !== undefined || query.email !== undefined) return false;
+  // FTS5 reads its query up to a NUL ("unterminated string"); instr() compares the whole text.
+  if ([...q].length < 3 || q.includes('\0') || query.phones !== undefined || query.email !== undefined) return false;
   const matches = db
     .prepare('SELECT count(*) FROM (SELECT 1 FROM leads_fts WHERE leads_fts MATCH ? LIMIT ?)')
     .pluck()
@@ -73,23 +74,4 @@ function isIndexedSearchWorthIt(db: Database.Database, q: string, query: LeadQue
 /** `q` as one FTS5 string: with the trigram tokenizer, the leads whose text contains it. */
 function ftsPhrase(q: string): string {
   return `"${q.replace(/"/g, '""')}"`;
-}
-
-/** Stored requests, newest first (ids are time-ordered). */
-export function listRequests(db: Database.Database, query: RequestQuery): Page<StoredRequest> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.sourceId !== undefined) where.push('source_id = ?'), params.push(query.sourceId);
-  if (query.status !== undefined) where.push('status = ?'), params.push(query.status);
-  if (query.cursor !== undefined) where.push('id < ?'), params.push(decodeCursor(query.cursor).id);
-  const sql = `SELECT id, source_id, provider, received_at, status, reason, http_status, content_type, headers,
-                      length(body) AS body_size, body_sha256, items, reprocessed_at
-               FROM requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-  const rows = db.prepare(sql).all(...params, query.limit + 1) as RequestListRow[];
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toRequest),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.received_at, last.id) : null,
-  };
 }

@@ -1,6 +1,7 @@
 import type { Lead, TimelineEntry, TimelineKind } from '../../core/lead.js';
-import type { ItemOutcome, RequestStatus, SourceRecord, StoredRequest, StoredRequestWithBody } from '../port.js';
+import type { ItemCounts, ItemOutcome, RequestStatus, SourceRecord, StoredRequest, StoredRequestWithBody } from '../port.js';
 import type { ProviderId } from '../../core/lead.js';
+import { decodeItems, leadIdsOf } from './request-items.js';
 
 /** Row shapes as SQLite returns them, and their mapping to port types. */
 export interface SourceRow {
@@ -44,11 +45,20 @@ export interface RequestRow {
   reprocessed_at: string | null;
 }
 
-/** A request row without its body, as the list query reads it. */
-export type RequestListRow = Omit<RequestRow, 'body' | 'auth_payload'> & { body_size: number };
+/**
+ * A request row as the list query reads it: no body, and instead of every stored item, the first
+ * few (`items_listed`), their distinct leads (`lead_ids`) and the counts (`item_counts`), all JSON.
+ */
+export type RequestListRow = Omit<RequestRow, 'body' | 'auth_payload' | 'items'> & {
+  body_size: number;
+  items_listed: string;
+  item_counts: string;
+  lead_ids: string;
+};
 
-export function toRequest(row: RequestListRow | RequestRow): StoredRequest {
-  const items = JSON.parse(row.items) as ItemOutcome[];
+type RequestHead = Omit<StoredRequest, 'items' | 'itemCounts' | 'leadIds'>;
+
+function toRequestHead(row: RequestListRow | RequestRow): RequestHead {
   return {
     id: row.id,
     sourceId: row.source_id,
@@ -61,15 +71,29 @@ export function toRequest(row: RequestListRow | RequestRow): StoredRequest {
     headers: JSON.parse(row.headers) as Record<string, string>,
     bodySha256: row.body_sha256,
     bodySize: 'body' in row ? row.body.length : row.body_size,
-    items,
-    leadIds: [...new Set(items.flatMap((i) => (i.leadId === null ? [] : [i.leadId])))],
     reprocessedAt: row.reprocessed_at,
   };
 }
 
-export function toRequestWithBody(row: RequestRow): StoredRequestWithBody {
+/** A request of a list page: its first few items and the counts of all. */
+export function toListedRequest(row: RequestListRow): StoredRequest {
   return {
-    ...toRequest(row),
+    ...toRequestHead(row),
+    items: JSON.parse(row.items_listed) as ItemOutcome[],
+    itemCounts: JSON.parse(row.item_counts) as ItemCounts,
+    leadIds: JSON.parse(row.lead_ids) as string[],
+  };
+}
+
+/** One request, with its body and every item it recorded (a bounded number; see request-items.ts). */
+export function toRequestWithBody(row: RequestRow): StoredRequestWithBody {
+  const { items, counts, quarantine } = decodeItems(row.items);
+  return {
+    ...toRequestHead(row),
+    items,
+    itemCounts: counts,
+    leadIds: leadIdsOf(items),
+    quarantine,
     body: row.body,
     authPayload: row.auth_payload === null ? undefined : (JSON.parse(row.auth_payload) as unknown),
   };
@@ -104,11 +128,18 @@ export function toLead(doc: string): Lead {
   return JSON.parse(doc) as Lead;
 }
 
-/** Lower-cased text the `q` search matches against. */
+/**
+ * Characters of each field the `q` search reads: names, e-mails, phones and ids are far shorter, and
+ * a webhook's megabyte-long "name" must not cost a megabyte of search text and its trigram index.
+ */
+export const SEARCH_FIELD_LENGTH = 1000;
+
+/** Lower-cased text the `q` search matches against: each field's first SEARCH_FIELD_LENGTH characters. */
 export function searchText(lead: Lead): string {
   const p = lead.person;
   return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, lead.providerLeadId]
     .filter((v): v is string => v !== null)
+    .map((v) => v.slice(0, SEARCH_FIELD_LENGTH))
     .join('\n')
     .toLowerCase();
 }

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HubError, isStoreFault } from '../../core/errors.js';
+import { ensurePrivateDir, preparePrivateDatabaseFile } from '../../private-files.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
 import type {
   IngestJob,
@@ -23,7 +23,9 @@ import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-s
 import { SqliteDeliveryStore } from './delivery-store.js';
 import { classifyStorageError, isSqliteFault, SILENT_LOG, StorageFaults, type StorageLog } from './faults.js';
 import { migrateSqlite } from './migrate.js';
-import { listLeads, listRequests } from './queries.js';
+import { listLeads } from './queries.js';
+import { encodeItems } from './request-items.js';
+import { listRequests } from './request-queries.js';
 import { toLead, toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -58,7 +60,9 @@ function configure(db: Database.Database, busyTimeoutMs: number): void {
  * thrown as its LH_E_STORE_* error (the server does not start).
  */
 export function openSqliteStore(file: string, options: SqliteOptions = {}): SqliteStore {
-  mkdirSync(dirname(file), { recursive: true });
+  // The file holds every secret: created 0600 (and its -wal/-shm after it) in a 0700 directory.
+  ensurePrivateDir(dirname(file));
+  preparePrivateDatabaseFile(file);
   let db: Database.Database;
   const fault = (error: unknown) => {
     const f = classifyStorageError(error, file);
@@ -240,24 +244,24 @@ export class SqliteStore implements Store {
       deliveries += this.delivery.fanOut(change, r.receivedAt);
     };
     const result = await this.write(() => {
-      const items = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job.items);
-      const status = requestStatus(job.kind, items);
+      const outcome = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job);
+      const status = requestStatus(job.kind, outcome.counts);
       this.st.insertRequest.run({
         id: r.id,
         sourceId: r.sourceId,
         provider: r.provider,
         receivedAt: r.receivedAt,
         status,
-        reason: requestReason(job.kind, job.reason, items),
+        reason: requestReason(job.kind, job.reason, outcome),
         httpStatus: job.httpStatus,
         contentType: r.contentType,
         headers: JSON.stringify(r.headers),
         body: r.body,
         bodySha256: sha256Hex(r.body),
         authPayload: r.authPayload === undefined ? null : JSON.stringify(r.authPayload),
-        items: JSON.stringify(items),
+        items: encodeItems(outcome),
       });
-      return { requestId: r.id, status, items };
+      return { requestId: r.id, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
     return result;
@@ -268,7 +272,7 @@ export class SqliteStore implements Store {
     const result = await this.write(() => {
       const row = this.st.selectRequest.get(requestId) as RequestRow | undefined;
       if (row === undefined) throw new Error(`request ${requestId} vanished`);
-      const items = applyItems(
+      const outcome = applyItems(
         this.st,
         {
           requestId,
@@ -277,11 +281,11 @@ export class SqliteStore implements Store {
           receivedAt: row.received_at,
           onChange: (change) => (deliveries += this.delivery.fanOut(change, now)),
         },
-        job.items,
+        job,
       );
-      const status = requestStatus(job.kind, items);
-      this.st.updateRequestOutcome.run({ id: requestId, status, reason: requestReason(job.kind, job.reason, items), items: JSON.stringify(items), now });
-      return { requestId, status, items };
+      const status = requestStatus(job.kind, outcome.counts);
+      this.st.updateRequestOutcome.run({ id: requestId, status, reason: requestReason(job.kind, job.reason, outcome), items: encodeItems(outcome), now });
+      return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
     return result;

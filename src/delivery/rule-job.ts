@@ -1,0 +1,48 @@
+/**
+ * One rule evaluation as plain data (so it can be posted to the rule thread) and the function that
+ * runs it. The event and the provider's item travel as the JSON text the database holds: they are
+ * parsed on the rule thread, not on the main one.
+ */
+import type { Lead } from '../core/lead.js';
+import { cached } from './lru.js';
+import { compileFilter, type CompiledFilter, type FilterEvaluation, type FilterEvent } from './rule-filter.js';
+
+export interface RuleJob {
+  /** The destination's rule as stored. */
+  expression: string;
+  /** The stored event body (`{ type, id, timestamp, data: { lead, … } }`). */
+  eventBody: string;
+  /** The provider's item as JSON text; null when the event kept none. */
+  payload: string | null;
+}
+
+/** Compiled rules kept for reuse, least recently used out. */
+const CACHE_SIZE = 128;
+const compiled = new Map<string, CompiledFilter | string>();
+
+/** The compiled rule, or why it does not compile (a rule stored before today's limits may not). */
+function compiledRule(expression: string): CompiledFilter | string {
+  return cached(compiled, expression, CACHE_SIZE, () => {
+    const result = compileFilter(expression);
+    return result.ok ? result.filter : `the rule is no longer accepted: ${result.message}`;
+  });
+}
+
+/**
+ * Evaluate one rule against one event. Never throws: a rule that does not compile, an event that is
+ * not what it should be, or a runtime error is "no match" with the error.
+ */
+export function evaluateRule(job: RuleJob): FilterEvaluation {
+  const filter = compiledRule(job.expression);
+  if (typeof filter === 'string') return { matched: false, error: filter };
+  let event: FilterEvent;
+  let payload: unknown;
+  try {
+    event = JSON.parse(job.eventBody) as FilterEvent;
+    payload = job.payload === null ? null : (JSON.parse(job.payload) as unknown);
+  } catch (error) {
+    return { matched: false, error: `the stored event is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const lead = ((event.data as { lead?: Lead } | null)?.lead ?? null) as Lead;
+  return filter.evaluate({ event, lead, payload });
+}
