@@ -7,12 +7,28 @@ import { REQUEST_REASON_LENGTH, type IngestItem, type IngestJob } from '../stora
 const WARNINGS_LENGTH = 2000;
 
 /**
+ * Most items one webhook applies (Meta's documented batch maximum; Praetorian's batches are far
+ * smaller). Each applied lead costs a few rows and ~80 µs of the thread that takes webhooks, so a
+ * body packed with tiny valid leads would otherwise stall intake for seconds. Items past it are kept
+ * in the stored body, counted as quarantined, and applied by `requests reprocess`.
+ */
+export const MAX_ITEMS_PER_WEBHOOK = 1000;
+
+/** The quarantine reason of an item past {@link MAX_ITEMS_PER_WEBHOOK}. */
+export const OVER_ITEM_LIMIT_REASON = `beyond the first ${MAX_ITEMS_PER_WEBHOOK} items one webhook applies; kept in the request, apply it with requests reprocess`;
+
+/**
  * Normalize every parsed item. An item the mapping cannot use is quarantined without losing its
  * siblings; a mapping that throws is a bug, caught and quarantined the same way. Quarantined items
  * are counted per reason, and only the first few become error items: a body of a million garbage
  * items costs a count each, not a stored record each.
  */
-export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[], ctx: NormalizeContext): Pick<IngestJob, 'items' | 'quarantined'> {
+export function prepareItems(
+  adapter: ProviderAdapter,
+  items: readonly unknown[],
+  ctx: NormalizeContext,
+  maxItems: number = MAX_ITEMS_PER_WEBHOOK,
+): Pick<IngestJob, 'items' | 'quarantined'> {
   const prepared: IngestItem[] = [];
   const tally = new QuarantineTally();
   const quarantine = (index: number, reason: string) => {
@@ -20,6 +36,10 @@ export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[]
     if (kept !== null) prepared.push({ index, error: kept });
   };
   for (let index = 0; index < items.length; index++) {
+    if (index >= maxItems) {
+      quarantine(index, OVER_ITEM_LIMIT_REASON);
+      continue;
+    }
     const item = items[index];
     try {
       const result = adapter.normalize(item, ctx);
@@ -32,11 +52,14 @@ export function prepareItems(adapter: ProviderAdapter, items: readonly unknown[]
   return { items: prepared, quarantined: tally.summary };
 }
 
-/** The job fields that follow from a parse result (everything but the request itself). */
-export function jobFromParse(adapter: ProviderAdapter, parsed: ParseResult, ctx: NormalizeContext): Omit<IngestJob, 'request'> {
+/**
+ * The job fields that follow from a parse result (everything but the request itself). A webhook
+ * applies at most `maxItems` items; a reprocess, which an admin asks for, passes Infinity.
+ */
+export function jobFromParse(adapter: ProviderAdapter, parsed: ParseResult, ctx: NormalizeContext, maxItems: number = MAX_ITEMS_PER_WEBHOOK): Omit<IngestJob, 'request'> {
   const none = { items: [], quarantined: emptyQuarantine() };
   if (!parsed.ok) return { kind: 'unparseable', reason: truncate(parsed.reason, REQUEST_REASON_LENGTH), httpStatus: 400, ...none };
   const warnings = parsed.warnings.length > 0 ? truncate(`parse warnings: ${parsed.warnings.join(', ')}`, WARNINGS_LENGTH) : null;
   if (parsed.isPing) return { kind: 'ping', reason: warnings === null ? 'ping (no leads)' : `ping (no leads); ${warnings}`, httpStatus: 200, ...none };
-  return { kind: 'leads', reason: warnings, httpStatus: 200, ...prepareItems(adapter, parsed.items, ctx) };
+  return { kind: 'leads', reason: warnings, httpStatus: 200, ...prepareItems(adapter, parsed.items, ctx, maxItems) };
 }

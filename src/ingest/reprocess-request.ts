@@ -18,6 +18,7 @@ export async function reprocessRequest(store: Store, requestId: string, now: Dat
   const receivedAt = new Date(request.receivedAt);
   const req = { headers: request.headers, body: request.body, receivedAt };
   const ctx = { defaultCountry: source.defaultCountry ?? adapter.homeCountry, receivedAt };
-  const job = jobFromParse(adapter, adapter.parse(req, request.authPayload), ctx);
+  // Every item, also those past the per-webhook limit: an admin asked for this work.
+  const job = jobFromParse(adapter, adapter.parse(req, request.authPayload), ctx, Infinity);
   return store.reprocess(requestId, job, now.toISOString());
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { MAX_ITEMS_PER_WEBHOOK, OVER_ITEM_LIMIT_REASON } from '../../src/ingest/prepare-items.js';
 import { fixtureJson } from '../helpers/fixtures.js';
 import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -121,5 +122,36 @@ describe('Praetorian webhooks over HTTP', () => {
     assert.equal(again.json.quarantined.length, 1);
     const stored = (await t.api('GET', `/api/requests/${res.json.requestId}`)).json;
     assert.ok(stored.reprocessedAt);
+  });
+});
+
+describe('a Praetorian batch past the per-webhook item limit', () => {
+  let t: TestServer;
+  after(() => t?.close());
+
+  it('applies the first 1,000 leads, keeps the rest in the request as quarantined, and applies them on reprocess', async () => {
+    t = await startTestServer();
+    const source = await createSource(t, 'praetorian');
+    const batch = Array.from({ length: MAX_ITEMS_PER_WEBHOOK + 2 }, (_, i) => ({ id: `led_cap${i}`, data: { first_name: `Cap ${i}` } }));
+    const res = await t.hook(source.webhookPath, batch, { authorization: source.secret });
+    assert.equal(res.status, 200);
+    assert.equal(res.json.leads.length, MAX_ITEMS_PER_WEBHOOK);
+    assert.equal(res.json.quarantinedCount, 2);
+    assert.deepEqual(
+      res.json.quarantined.map((q: any) => [q.index, q.reason]),
+      [
+        [MAX_ITEMS_PER_WEBHOOK, OVER_ITEM_LIMIT_REASON],
+        [MAX_ITEMS_PER_WEBHOOK + 1, OVER_ITEM_LIMIT_REASON],
+      ],
+    );
+    assert.equal((await t.api('GET', '/api/leads?q=led_cap1001')).json.items.length, 0, 'not applied by the webhook');
+    const again = await t.api('POST', `/api/requests/${res.json.requestId}/reprocess`);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.quarantinedCount, undefined, 'an admin reprocess applies every item');
+    assert.deepEqual(again.json.leads.slice(-2).map((l: any) => [l.providerLeadId, l.outcome]), [
+      ['led_cap1000', 'created'],
+      ['led_cap1001', 'created'],
+    ]);
+    assert.equal((await t.api('GET', '/api/leads?q=led_cap1001')).json.items.length, 1);
   });
 });

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { SETTINGS } from '../../src/config.js';
 import { MAX_WARNINGS } from '../../src/core/json/capped-warnings.js';
+import { MAX_ITEMS_PER_WEBHOOK, OVER_ITEM_LIMIT_REASON } from '../../src/ingest/prepare-items.js';
 import { databaseFile } from '../../src/server.js';
 import { ITEM_LIMITS, ITEM_REASON_LENGTH, REQUEST_REASON_LENGTH } from '../../src/storage/port.js';
 import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
@@ -214,7 +215,7 @@ describe('hostile bodies up to the size limit: every cost bounded by the body si
     await assertHealthy(t);
   });
 
-  it('stores a batch of 500,000 garbage items as counts per reason, answers and reprocesses it, and keeps its one valid lead', async () => {
+  it('stores a batch of 500,000 garbage items as counts per reason, applies only the first 1,000 items, and applies the rest (its one valid lead) on reprocess', async () => {
     const valid = `{"id":"${uniqueId('among_garbage')}","data":{"first_name":"Kept"}}`;
     const zeros = fill('0', BODY_LIMIT - valid.length - 3);
     const body = Buffer.from(`[${zeros},${valid}]`);
@@ -223,14 +224,21 @@ describe('hostile bodies up to the size limit: every cost bounded by the body si
     const list = await send(t, 'GET', `/api/requests?sourceId=${sources.praetorian.id}&limit=1`, { headers: { authorization: `Bearer ${t.server.adminToken}` } });
     const [listed] = list.json.items;
     assert.equal(listed.itemCounts.total, items);
-    assert.equal(listed.itemCounts.quarantined, items - 1);
-    assert.equal(listed.itemCounts.created, 1);
-    assert.equal(listed.leadIds.length, 1, 'the lead of the request is listed');
+    assert.equal(listed.itemCounts.quarantined, items, 'the valid lead is past the per-webhook limit');
+    assert.equal(listed.itemCounts.created, 0);
+    const first = (await t.api('GET', `/api/requests/${listed.id}`)).json;
+    assert.deepEqual(
+      first.quarantine.reasons.map((r: any) => [r.count, r.firstIndexes, r.reason === OVER_ITEM_LIMIT_REASON]),
+      [
+        [MAX_ITEMS_PER_WEBHOOK, [0, 1, 2, 3, 4], false],
+        [items - MAX_ITEMS_PER_WEBHOOK, [1000, 1001, 1002, 1003, 1004], true],
+      ],
+    );
     const again = await t.api('POST', `/api/requests/${listed.id}/reprocess`);
     assert.equal(again.status, 200);
-    assert.equal(again.json.quarantinedCount, items - 1, 'reprocessing re-reads every item of the kept body');
+    assert.equal(again.json.quarantinedCount, items - 1, 'reprocessing re-reads every item of the kept body, past the limit too');
     assert.equal(again.json.quarantined.length, ITEM_LIMITS.quarantinedKept);
-    assert.deepEqual(again.json.leads.map((l: any) => l.outcome), ['duplicate']);
+    assert.deepEqual(again.json.leads.map((l: any) => l.outcome), ['created']);
     const stored = (await t.api('GET', `/api/requests/${listed.id}`)).json;
     assert.equal(stored.quarantine.count, items - 1);
     assert.deepEqual(stored.quarantine.reasons.map((r: any) => [r.count, r.firstIndexes]), [[items - 1, [0, 1, 2, 3, 4]]]);
