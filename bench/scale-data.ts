@@ -26,8 +26,8 @@ const MIX: readonly ProviderId[] = ['praetorian', 'anarock', 'praetorian', 'lead
 /** Most leads the generator can make unique phone numbers for (Praetorian: 8 areas × 8M; CasaYes: 4 × 10M). */
 export const MAX_FILL_LEADS = 100_000_000;
 
-/** Bump when the generated data changes: the cached database is rebuilt. */
-export const FILL_DATA_VERSION = 1;
+/** Bump when the generated data changes: the cached database is rebuilt. (2: sources have URL tokens, migration 0009.) */
+export const FILL_DATA_VERSION = 2;
 
 /** The fill sources: one per provider, fixed ids and secrets (the file is a throwaway bench cache). */
 export const FILL_SOURCES: Record<ProviderId, { id: string; secret: string }> = {

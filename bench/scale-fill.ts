@@ -51,7 +51,7 @@ export async function fill(file: string, total: number): Promise<FillResult> {
   const store = new SqliteStore(db, FILL_BATCH);
   const createdAt = new Date().toISOString();
   for (const [provider, s] of Object.entries(FILL_SOURCES) as [ProviderId, { id: string; secret: string }][]) {
-    await store.createSource({ id: s.id, provider, name: `scale fill ${provider}`, secret: s.secret, defaultCountry: null, createdAt });
+    await store.createSource({ id: s.id, provider, name: `scale fill ${provider}`, urlToken: `wh_${s.id}`, secret: s.secret, defaultCountry: null, createdAt });
   }
   // Receipt times run up to a day ago, so leads ingested by the bench afterwards are the most recent.
   const end = Date.now() - 24 * 3600 * 1000;

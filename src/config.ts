@@ -41,6 +41,11 @@ export interface Config {
    * (`LEADHOOK_SHUTDOWN_GRACE_MS`); then open connections are closed and unfinished sends aborted.
    */
   shutdownGraceMs: number;
+  /**
+   * IANA time zone a plain date in a lead date filter is read in (`LEADHOOK_TIMEZONE`, e.g.
+   * `Asia/Kolkata`): `firstSeenSince=2026-12-01` starts at midnight there.
+   */
+  timeZone: string;
 }
 
 interface Setting {
@@ -68,6 +73,7 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   ruleTimeoutMs: { env: 'LEADHOOK_RULE_TIMEOUT_MS', default: '100', help: 'time one destination rule evaluation may take, ms; then it fails closed' },
   maxDestinations: { env: 'LEADHOOK_MAX_DESTINATIONS', default: '100', help: 'most destinations that can exist at once' },
   shutdownGraceMs: { env: 'LEADHOOK_SHUTDOWN_GRACE_MS', default: '25000', help: 'on SIGTERM, longest wait for in-flight requests and deliveries, ms' },
+  timeZone: { env: 'LEADHOOK_TIMEZONE', default: 'UTC', help: 'IANA time zone of plain dates in date filters and replay, and of times the CLI prints (e.g. Asia/Kolkata)' },
 };
 
 function schedule(text: string, problems: string[]): readonly number[] {
@@ -84,6 +90,23 @@ function flag(text: string, name: string, problems: string[]): boolean {
   if (['0', 'false', 'no'].includes(text.toLowerCase())) return false;
   problems.push(`${name}=${JSON.stringify(text)} must be 1 or 0`);
   return false;
+}
+
+/** `text` when it names an IANA time zone this runtime knows (`UTC`, `Asia/Kolkata`); else a problem, and UTC. */
+function timeZone(text: string, problems: string[]): string {
+  if (isTimeZone(text)) return text;
+  problems.push(`LEADHOOK_TIMEZONE=${JSON.stringify(text)} must be an IANA time zone such as UTC, Europe/London or Asia/Kolkata`);
+  return 'UTC';
+}
+
+/** Whether `name` is an IANA time zone name the runtime's Intl knows (`UTC`, `Asia/Kolkata`). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -131,6 +154,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ruleTimeoutMs: int('ruleTimeoutMs', 10, 10_000),
     maxDestinations: int('maxDestinations', 1, 10_000),
     shutdownGraceMs: int('shutdownGraceMs', 0, 3_600_000),
+    timeZone: timeZone(get('timeZone'), problems),
     ...overrides,
   };
   if (problems.length > 0) throw new HubError('LH_E_CONFIG_INVALID', [problems.join('; ')]);
@@ -145,6 +169,8 @@ export interface ClientConfig {
   adminToken: string | null;
   /** The server's data directory (`LEADHOOK_DATA_DIR`), where a generated admin token is kept. */
   dataDir: string;
+  /** IANA time zone the CLI prints times in: `--tz`, else `LEADHOOK_TIMEZONE`, else UTC. */
+  timeZone: string;
 }
 
 /** Variables only the CLI reads; `leadhook --help` prints them after SETTINGS. */
@@ -160,7 +186,7 @@ export const CLIENT_SETTINGS: Record<'url', Setting> = {
  */
 export function loadClientConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
-  flags: { url?: string | undefined; token?: string | undefined } = {},
+  flags: { url?: string | undefined; token?: string | undefined; tz?: string | undefined } = {},
 ): Readonly<ClientConfig> {
   const value = (name: string): string | null => {
     const v = env[name]?.trim();
@@ -176,9 +202,16 @@ export function loadClientConfig(
   if (!/^https?:\/\/[^\s/]+/i.test(url) || !URL.canParse(url)) {
     throw new HubError('LH_E_CONFIG_INVALID', [`${from} gives ${JSON.stringify(url)}, which is not an http(s) URL`]);
   }
+  const flagTz = flags.tz?.trim() || null;
+  const timeZone = flagTz ?? value(SETTINGS.timeZone.env) ?? SETTINGS.timeZone.default;
+  if (!isTimeZone(timeZone)) {
+    const origin = flagTz !== null ? '--tz' : SETTINGS.timeZone.env;
+    throw new HubError('LH_E_CONFIG_INVALID', [`${origin} gives ${JSON.stringify(timeZone)}, which is not an IANA time zone such as UTC, Europe/London or Asia/Kolkata`]);
+  }
   return Object.freeze({
     url: url.replace(/\/+$/, ''),
     adminToken: flags.token?.trim() || value(SETTINGS.adminToken.env),
     dataDir: resolve(value(SETTINGS.dataDir.env) ?? SETTINGS.dataDir.default),
+    timeZone,
   });
 }

@@ -2,7 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resolveAdminToken } from './admin-token.js';
+import { followStorageFaults, lockDataDir } from './data-dir-lock.js';
 import type { Config } from './config.js';
+import type { HubError } from './core/errors.js';
 import { DeliveryService } from './delivery/service.js';
 import { buildApp } from './http/app.js';
 import { ensurePrivateDir } from './private-files.js';
@@ -31,11 +33,28 @@ export function databaseFile(dataDir: string): string {
 }
 
 /** Open the store, build the app and listen. Used by `leadhook serve` and by the tests. */
-export async function startServer(config: Readonly<Config>, options: { logger?: false; logStream?: { write(line: string): void } } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Readonly<Config>,
+  options: {
+    logger?: false;
+    logStream?: { write(line: string): void };
+    /** Another server took the data directory while this one had let go of it during a storage fault: stop. */
+    onLockLost?: (error: HubError) => void;
+  } = {},
+): Promise<RunningServer> {
   // Secrets live in the data directory: created 0700; one that others can reach is a warning, logged below.
   const dataDirWarning = ensurePrivateDir(config.dataDir);
-  const admin = resolveAdminToken(config.adminToken, config.dataDir);
-  const store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
+  // One server per data directory (LH_E_DATA_DIR_IN_USE): a second worker would steal the first one's deliveries.
+  const lock = lockDataDir(config.dataDir);
+  let admin: ReturnType<typeof resolveAdminToken>;
+  let store: ReturnType<typeof openSqliteStore>;
+  try {
+    admin = resolveAdminToken(config.adminToken, config.dataDir);
+    store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let delivery: DeliveryService | null = null;
   const app = await buildApp({
     config,
@@ -62,6 +81,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   } catch (error) {
     await delivery.stop();
     await store.close();
+    lock.release();
     throw error;
   }
   const address = app.server.address();
@@ -72,6 +92,10 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     process.stdout.write(`\nleadhook admin token (shown once; also in ${admin.file}):\n  ${admin.token}\n\n`);
   }
   const service = delivery;
+  const stopFollowing = followStorageFaults(lock, () => store.storageStatus(), (error) => {
+    app.log.error(error.message);
+    options.onLockLost?.(error);
+  });
   const shutdown = async (): Promise<void> => {
     const graceMs = config.shutdownGraceMs;
     app.log.info(
@@ -94,6 +118,8 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
       clearTimeout(deadline);
     }
     await store.close();
+    stopFollowing();
+    lock.release();
     app.log.info('shutdown complete: requests answered, claimed deliveries recorded, store closed');
   };
   let closing: Promise<void> | null = null;

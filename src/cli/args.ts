@@ -12,7 +12,9 @@ export const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
+  tz: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export interface ParsedArgs {

@@ -76,11 +76,28 @@ export function fields(rows: readonly (readonly [string, Cell | undefined])[]): 
   return shown.map(([k, v]) => `${`${k}:`.padEnd(width)}  ${v === null || v === '' ? '-' : printable(String(v))}`).join('\n') + '\n';
 }
 
-/** ISO time without milliseconds, in UTC: `2019-05-17 08:08:20Z`. */
+/** The time zone time() shows times in (`--tz`, `LEADHOOK_TIMEZONE`); UTC until the CLI sets it. */
+let displayZone: Intl.DateTimeFormat | null = null;
+
+/** Show every later time() in this IANA time zone (`Asia/Kolkata`); `UTC` restores the default. */
+export function setDisplayTimeZone(timeZone: string): void {
+  displayZone = timeZone === 'UTC' ? null : new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/**
+ * ISO time without milliseconds: in UTC `2019-05-17 08:08:20Z`; in the zone set by
+ * setDisplayTimeZone, its wall-clock time and offset: `2019-05-17 13:38:20+05:30`.
+ */
 export function time(iso: string | null | undefined): string | null {
   if (iso === null || iso === undefined) return null;
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  if (Number.isNaN(d.getTime())) return iso;
+  if (displayZone === null) return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const p = Object.fromEntries(displayZone.formatToParts(d).map((part) => [part.type, part.value]));
+  const wall = `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']}:${p['second']}`;
+  const offsetMin = Math.round((Date.parse(`${wall.replace(' ', 'T')}Z`) - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
+  const abs = Math.abs(offsetMin);
+  return `${wall}${offsetMin < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /** Numbered steps, indented; each step inert (printable), as it may quote a name or a URL. */

@@ -8,7 +8,12 @@ const GLOBAL_FLAGS = `Options (every command but serve):
                    (destinations add takes --url as the receiver's URL; it uses LEADHOOK_URL or PORT)
   --token <token>  admin token; else LEADHOOK_ADMIN_TOKEN; else the token file in LEADHOOK_DATA_DIR
   --json           print the raw API JSON instead of a table or summary
+  --tz <zone>      show times in this IANA time zone (Asia/Kolkata); else LEADHOOK_TIMEZONE; else UTC
   -h, --help       show help
+  --version        print leadhook's version
+`;
+
+const DOTENV_NOTE = `A .env file in the working directory is read too (KEY=value lines); a variable set in the environment wins over it.
 `;
 
 const EXIT_CODES = `Exit codes: 0 success; 1 usage error, a 4xx answer, or a destination test the receiver did not answer 2xx; 2 server unreachable, a 5xx answer or invalid configuration.
@@ -28,7 +33,7 @@ export function mainHelp(groups: readonly CommandGroup[]): string {
     ['leadhook help [<group>]', 'this help, or one group\'s'],
   ];
   const usage = lines.map(([u, s]) => `  ${u}\n      ${s}`).join('\n');
-  return `leadhook ${VERSION}: receive, verify, normalize, store and forward real-estate lead webhooks.\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}\n${environmentHelp()}\n${EXIT_CODES}`;
+  return `leadhook ${VERSION}: receive, verify, normalize, store and forward real-estate lead webhooks.\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}\n${environmentHelp()}\n${DOTENV_NOTE}\n${EXIT_CODES}`;
 }
 
 /** `leadhook <group> --help`. */
@@ -45,7 +50,7 @@ export function commandHelp(command: Command): string {
 
 /** `leadhook serve --help`. */
 export function serveHelp(): string {
-  return `Usage: leadhook serve\n  Run the server until SIGTERM/SIGINT. Configured by the environment only.\n\n${environmentHelp()}`;
+  return `Usage: leadhook serve\n  Run the server until SIGTERM/SIGINT. Configured by the environment only.\n\n${environmentHelp()}\n${DOTENV_NOTE}`;
 }
 
 function indent(text: string): string {

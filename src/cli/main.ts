@@ -8,7 +8,9 @@ import { destinations } from './commands/destinations.js';
 import { leads } from './commands/leads.js';
 import { requests } from './commands/requests.js';
 import { sources } from './commands/sources.js';
-import { printable } from './format.js';
+import { VERSION } from '../version.js';
+import { loadDotEnv } from './dotenv.js';
+import { printable, setDisplayTimeZone } from './format.js';
 import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
 const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries];
@@ -21,6 +23,9 @@ const out = (text: string): void => {
 /** Run one CLI invocation; resolves the exit code, or -1 when the server keeps running. */
 async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values } = peekCommand(argv);
+  if (isFlagSet(values, 'version')) return print(`leadhook ${VERSION}\n`);
+  // Before any configuration is read, by serve and by every command alike.
+  loadDotEnv();
   const [name, sub] = positionals;
   const wantsHelp = isFlagSet(values, 'help');
   if (name === undefined) {
@@ -66,7 +71,8 @@ async function runCommand(command: Command, argv: readonly string[]): Promise<vo
   if (missing !== undefined) throw usageError(`missing --${missing}`, usage);
   // A command that declares its own --url (`destinations add`: the receiver's URL) reaches the server through LEADHOOK_URL or PORT.
   const serverUrl = 'url' in command.options ? undefined : stringFlag(values, 'url');
-  const config = loadClientConfig(undefined, { url: serverUrl, token: stringFlag(values, 'token') });
+  const config = loadClientConfig(undefined, { url: serverUrl, token: stringFlag(values, 'token'), tz: stringFlag(values, 'tz') });
+  setDisplayTimeZone(config.timeZone);
   const api = createClient(config.url, resolveClientToken(config, usage));
   await command.run({ api, args, values, argv, isJson: isFlagSet(values, 'json'), out });
 }
@@ -87,6 +93,10 @@ function report(error: unknown): number {
     process.stderr.write(`leadhook: ${error.code}: ${error.message}\n`);
     const usage = error.details?.['usage'];
     if (typeof usage === 'string') process.stderr.write(`${usage}\n`);
+    // An unexpected start-up failure is one line; its stack only when asked for.
+    if (error.code === 'LH_E_STARTUP_FAILED' && ['debug', 'trace'].includes(process.env['LEADHOOK_LOG_LEVEL'] ?? '') && error.cause instanceof Error) {
+      process.stderr.write(`${error.cause.stack ?? ''}\n`);
+    }
     return error.statusCode >= 500 ? 2 : 1;
   }
   process.stderr.write(`leadhook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -43,6 +43,12 @@ export const Errors = {
   LH_E_FILTER_TOO_COSTLY: define('LH_E_FILTER_TOO_COSTLY', 400, 'The filter is too costly to evaluate: %s'),
   LH_E_DESTINATION_LIMIT: define('LH_E_DESTINATION_LIMIT', 409, 'There are already %s destinations, the most allowed (LEADHOOK_MAX_DESTINATIONS); delete one first'),
   LH_E_DELIVERY_IN_FLIGHT: define('LH_E_DELIVERY_IN_FLIGHT', 409, 'Delivery %s is being sent right now; retry when it finishes'),
+  LH_E_NOT_HELD: define('LH_E_NOT_HELD', 409, 'Request %s holds no webhook waiting for a decision (it was never held, or was already applied or discarded)'),
+  LH_E_DATA_DIR_IN_USE: define('LH_E_DATA_DIR_IN_USE', 500, 'Another leadhook is already serving the data directory %s%s; stop it first, or give this server its own LEADHOOK_DATA_DIR'),
+  LH_E_DATA_DIR_UNUSABLE: define('LH_E_DATA_DIR_UNUSABLE', 500, 'The data directory %s cannot be used (%s); make it readable and writable by this user, or set LEADHOOK_DATA_DIR to one that is'),
+  LH_E_PORT_IN_USE: define('LH_E_PORT_IN_USE', 500, 'Port %s on %s is already in use; stop what listens there, or set PORT to a free port'),
+  LH_E_LISTEN_FAILED: define('LH_E_LISTEN_FAILED', 500, 'Cannot listen on %s port %s (%s); %s'),
+  LH_E_STARTUP_FAILED: define('LH_E_STARTUP_FAILED', 500, 'leadhook could not start: %s'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof Errors;

@@ -32,7 +32,10 @@ export interface OutboundEvent {
   data: { lead: Lead; changes: LeadChanges; previousStage?: Stage };
 }
 
-/** The event body every destination receives (the exact bytes are stored and signed). */
+/**
+ * The event body every destination receives (the exact bytes are stored and signed). The only
+ * builder of events: destination filters read the stored body too (delivery/rule-job.ts).
+ */
 export function buildEvent(type: EventType, id: string, timestamp: string, change: LeadChange): OutboundEvent {
   const data: OutboundEvent['data'] = { lead: change.lead, changes: change.changes };
   if (type === 'lead.stage_changed' && change.previousStage !== null) data.previousStage = change.previousStage;

@@ -29,12 +29,17 @@ export interface Person {
   fullName: string | null;
   firstName: string | null;
   lastName: string | null;
-  /** Trimmed, lower-cased, valid; else null. */
+  /** Trimmed, lower-cased, valid; else null (then `emailRaw` holds what was sent, e.g. Cloudflare's `[email protected]`). */
   email: string | null;
   emailRaw: string | null;
-  /** E.164 when libphonenumber says the number is valid; else null. */
+  /** E.164 of the first valid number the provider sent, when libphonenumber says it is valid; else null. */
   phone: string | null;
+  /** The phone value as sent, whole (several numbers, extension and all). */
   phoneRaw: string | null;
+  /** The other valid numbers of that value (`98200 12345 / 98200 54321`): E.164, deduplicated, at most 5, never `phone`. */
+  otherPhones: string[];
+  /** The extension written after `phone` (`ext 2`, `x 2`, `#2`), or null. */
+  phoneExtension: string | null;
 }
 
 export interface Attribution {
@@ -61,7 +66,14 @@ export interface Lead {
   providerStatus: string | null;
   person: Person;
   message: string | null;
+  /** The latest attribution: each update's non-null values replace the stored ones. */
   attribution: Attribution;
+  /**
+   * Where the lead came from, as its first applied event said; set once, never updated. `null` =
+   * unknown: a lead stored before this field existed and updated since (its first attribution was
+   * overwritten before anyone kept it).
+   */
+  firstAttribution: Attribution | null;
   assignee: Assignee | null;
   providerCreatedAt: string | null;
   firstSeenAt: string;
@@ -71,12 +83,22 @@ export interface Lead {
   lastProviderUpdateAt: string | null;
   /** Increments on every applied (non-duplicate, non-stale) event. */
   version: number;
+  /**
+   * The provider flagged the lead as a test (Praetorian/Lexipol `production: false`). Test leads are
+   * left out of lead lists unless asked for, and forwarded only to destinations with `includeTest`.
+   */
+  isTest: boolean;
   /** Every provider field with no canonical home, keyed as the provider named it. */
   extra: Record<string, unknown>;
 }
 
 export const TIMELINE_KINDS = [
+  /** The provider's creation of the lead, at the creation time it gave. */
   'created',
+  /** The hub's first sighting of a lead whose provider gave no creation time (at the receipt). */
+  'first_received',
+  /** Canonical fields an applied event changed: `data.changes` = `{ "<field>": { from, to } }`. */
+  'field_changed',
   'status_changed',
   'note',
   'call',
@@ -114,6 +136,8 @@ export interface LeadFields {
   attribution: Attribution;
   assignee: Assignee | null;
   providerCreatedAt: string | null;
+  /** The provider's test flag (see `Lead.isTest`); false for providers that have none. */
+  isTest: boolean;
   extra: Record<string, unknown>;
 }
 

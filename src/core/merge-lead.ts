@@ -1,9 +1,17 @@
 import type { Assignee, Attribution, Lead, LeadPatch, Person, ProviderId, TimelineItem } from './lead.js';
+import { canonicalJson } from './normalize/canonical-json.js';
+import { phoneDetailsAfter } from './phone-details.js';
+import { truncate } from './truncate.js';
 
 export type ApplyOutcome = 'created' | 'updated' | 'stale';
 
 /** A canonical field that changed: `{ "stage": { from: "new", to: "assigned" } }`. */
 export type LeadChanges = Record<string, { from: unknown; to: unknown }>;
+
+/** Characters of a derived timeline summary: it quotes provider text (statuses, names, messages). */
+export const TIMELINE_SUMMARY_LENGTH = 200;
+/** Characters of one quoted value inside a `field_changed` summary (the whole value is in `data`). */
+const SUMMARY_VALUE_LENGTH = 40;
 
 export interface MergeContext {
   leadId: string;
@@ -32,6 +40,9 @@ export interface MergeResult {
  *   lead is older by definition (LeadPro may send `lead.updated` before `lead.created`).
  * - A newer item updates: non-null values replace, null keeps (providers send partial snapshots and
  *   cannot tell "cleared" from "not sent", providers.md §2.3 #27). A status-less snapshot keeps the stage.
+ * - `attribution` follows the latest item; `firstAttribution` is set on creation and never changes.
+ * - The timeline says what happened: `created` or `first_received` first, then a `field_changed`
+ *   entry for every update that changed a canonical field (see {@link diffLeads}).
  */
 export function mergeLead(existing: { lead: Lead; orderingTs: string } | null, patch: LeadPatch, ctx: MergeContext): MergeResult {
   const orderingTs = patch.occurredAt ?? ctx.receivedAt;
@@ -46,14 +57,17 @@ export function mergeLead(existing: { lead: Lead; orderingTs: string } | null, p
     ...old,
     stage: hasStatus ? f.stage : old.stage,
     providerStatus: hasStatus ? f.providerStatus : old.providerStatus,
-    person: pickNonNull(old.person, f.person),
+    person: { ...pickNonNull(old.person, f.person), ...phoneDetailsAfter(old.person, f.person) },
     message: f.message ?? old.message,
     attribution: pickNonNull(old.attribution, f.attribution),
+    firstAttribution: old.firstAttribution,
     assignee: mergeAssignee(old.assignee, f.assignee),
     providerCreatedAt: old.providerCreatedAt ?? f.providerCreatedAt,
     lastEventAt: ctx.receivedAt,
     lastProviderUpdateAt: maxIso(old.lastProviderUpdateAt, patch.occurredAt),
     version: old.version + 1,
+    // The latest item's flag: a provider that resends a lead says again whether it is a test.
+    isTest: f.isTest,
     extra: { ...old.extra, ...f.extra },
   };
   const changes = diffLeads(old, lead);
@@ -73,31 +87,64 @@ function create(patch: LeadPatch, ctx: MergeContext, orderingTs: string): MergeR
     person: { ...f.person },
     message: f.message,
     attribution: { ...f.attribution },
+    firstAttribution: { ...f.attribution },
     assignee: f.assignee,
     providerCreatedAt: f.providerCreatedAt,
     firstSeenAt: ctx.receivedAt,
     lastEventAt: ctx.receivedAt,
     lastProviderUpdateAt: patch.occurredAt,
     version: 1,
+    isTest: f.isTest,
     extra: { ...f.extra },
   };
-  const created: TimelineItem = {
-    kind: 'created',
-    occurredAt: f.providerCreatedAt ?? ctx.receivedAt,
-    summary: `Lead received from ${ctx.provider}${f.providerStatus ? ` with status ${f.providerStatus}` : ''} (stage ${f.stage})`,
-    data: { stage: f.stage, providerStatus: f.providerStatus, providerEventType: patch.providerEventType },
-    dedupeKey: 'created',
-  };
-  return { outcome: 'created', lead, orderingTs, changes: {}, timeline: [created, ...patch.timeline] };
+  return { outcome: 'created', lead, orderingTs, changes: {}, timeline: [arrivalEntry(patch, ctx), ...patch.timeline] };
 }
 
+/**
+ * The lead's first entry, and what it can truthfully claim. With a provider creation time it is
+ * `created`, dated then. Without one (Anarock 2018, a Praetorian element without `created`) it is
+ * `first_received`, with no provider time: it sorts at its receipt, after the history the snapshot
+ * carries. Either way the status is only the one first received: the lead may have been created
+ * with another (the first Anarock callback may already be `Final negotiation`).
+ */
+function arrivalEntry(patch: LeadPatch, ctx: MergeContext): TimelineItem {
+  const f = patch.fields;
+  const status = f.providerStatus === null ? ` (stage ${f.stage})` : `, with status ${f.providerStatus} (stage ${f.stage})`;
+  const data = { stage: f.stage, providerStatus: f.providerStatus, providerEventType: patch.providerEventType };
+  if (f.providerCreatedAt !== null) {
+    return {
+      kind: 'created',
+      occurredAt: f.providerCreatedAt,
+      summary: truncate(`Created at ${ctx.provider}; first received${status}`, TIMELINE_SUMMARY_LENGTH),
+      data,
+      dedupeKey: 'created',
+    };
+  }
+  return {
+    kind: 'first_received',
+    occurredAt: null,
+    summary: truncate(`First received from ${ctx.provider}${status}`, TIMELINE_SUMMARY_LENGTH),
+    data,
+    dedupeKey: 'first_received',
+  };
+}
+
+/**
+ * Entries an update derives by diffing: `field_changed` for every change (all changed fields in
+ * `data.changes`, as destinations receive them), plus `status_changed` and `assigned` for those.
+ * Keyed by the event's idempotency key, so applying the same event again adds nothing.
+ */
 function derivedEntries(old: Lead, lead: Lead, changes: LeadChanges, patch: LeadPatch): TimelineItem[] {
   const out: TimelineItem[] = [];
+  const occurredAt = patch.occurredAt ?? lead.lastEventAt;
   if (changes['stage'] !== undefined || changes['providerStatus'] !== undefined) {
     out.push({
       kind: 'status_changed',
-      occurredAt: patch.occurredAt ?? lead.lastEventAt,
-      summary: `Status ${old.providerStatus ?? '(none)'} → ${lead.providerStatus ?? '(none)'} (stage ${old.stage} → ${lead.stage})`,
+      occurredAt,
+      summary: truncate(
+        `Status ${old.providerStatus ?? '(none)'} → ${lead.providerStatus ?? '(none)'} (stage ${old.stage} → ${lead.stage})`,
+        TIMELINE_SUMMARY_LENGTH,
+      ),
       data: { fromStage: old.stage, toStage: lead.stage, fromStatus: old.providerStatus, toStatus: lead.providerStatus },
       dedupeKey: `status_changed:${patch.idempotencyKey}`,
     });
@@ -105,13 +152,33 @@ function derivedEntries(old: Lead, lead: Lead, changes: LeadChanges, patch: Lead
   if (changes['assignee.name'] !== undefined || changes['assignee.email'] !== undefined) {
     out.push({
       kind: 'assigned',
-      occurredAt: patch.occurredAt ?? lead.lastEventAt,
-      summary: `Assigned to ${lead.assignee?.name ?? lead.assignee?.email ?? '(nobody)'}`,
+      occurredAt,
+      summary: truncate(`Assigned to ${lead.assignee?.name ?? lead.assignee?.email ?? '(nobody)'}`, TIMELINE_SUMMARY_LENGTH),
       data: { from: old.assignee, to: lead.assignee },
       dedupeKey: `assigned:${patch.idempotencyKey}`,
     });
   }
+  if (Object.keys(changes).length > 0) {
+    out.push({
+      kind: 'field_changed',
+      occurredAt,
+      summary: changeSummary(changes),
+      data: { changes },
+      dedupeKey: `field_changed:${patch.idempotencyKey}`,
+    });
+  }
   return out;
+}
+
+/** `Changed person.email: a@x.com → b@x.com; message: (none) → Hi…`, at most TIMELINE_SUMMARY_LENGTH characters. */
+function changeSummary(changes: LeadChanges): string {
+  const parts = Object.entries(changes).map(([field, { from, to }]) => `${field}: ${shown(from)} → ${shown(to)}`);
+  return truncate(`Changed ${parts.join('; ')}`, TIMELINE_SUMMARY_LENGTH);
+}
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  return truncate(typeof value === 'string' ? value : canonicalJson(value), SUMMARY_VALUE_LENGTH);
 }
 
 function pickNonNull<T extends Person | Attribution>(old: T, next: T): T {
@@ -131,28 +198,35 @@ function maxIso(a: string | null, b: string | null): string | null {
   return a > b ? a : b;
 }
 
-const DIFFED: readonly (readonly [string, (l: Lead) => unknown])[] = [
-  ['stage', (l) => l.stage],
-  ['providerStatus', (l) => l.providerStatus],
-  ['person.fullName', (l) => l.person.fullName],
-  ['person.firstName', (l) => l.person.firstName],
-  ['person.lastName', (l) => l.person.lastName],
-  ['person.email', (l) => l.person.email],
-  ['person.emailRaw', (l) => l.person.emailRaw],
-  ['person.phone', (l) => l.person.phone],
-  ['person.phoneRaw', (l) => l.person.phoneRaw],
-  ['message', (l) => l.message],
-  ['assignee.name', (l) => l.assignee?.name ?? null],
-  ['assignee.email', (l) => l.assignee?.email ?? null],
-];
+const NO_ASSIGNEE: Assignee = Object.freeze({ name: null, email: null });
 
-/** Canonical fields whose value differs between two versions of a lead. */
+/**
+ * Canonical fields whose value differs between two versions of a lead, named `stage`,
+ * `providerStatus`, `person.<field>`, `message`, `attribution.<field>` and `assignee.<field>`.
+ * A field one version lacks (a document stored before the field existed) counts as `null`.
+ */
 export function diffLeads(before: Lead, after: Lead): LeadChanges {
   const changes: LeadChanges = {};
-  for (const [name, get] of DIFFED) {
-    const from = get(before);
-    const to = get(after);
-    if (from !== to) changes[name] = { from, to };
-  }
+  diffValue(changes, 'stage', before.stage, after.stage);
+  diffValue(changes, 'providerStatus', before.providerStatus, after.providerStatus);
+  diffFields(changes, 'person', before.person, after.person);
+  diffValue(changes, 'message', before.message, after.message);
+  diffFields(changes, 'attribution', before.attribution, after.attribution);
+  diffFields(changes, 'assignee', before.assignee ?? NO_ASSIGNEE, after.assignee ?? NO_ASSIGNEE);
   return changes;
+}
+
+function diffFields(changes: LeadChanges, prefix: string, before: object, after: object): void {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) diffValue(changes, `${prefix}.${key}`, b[key], a[key]);
+}
+
+function diffValue(changes: LeadChanges, name: string, before: unknown, after: unknown): void {
+  const from = before ?? null;
+  const to = after ?? null;
+  if (from === to) return;
+  // Lists (other phones…) compare by content.
+  if (typeof from === 'object' && typeof to === 'object' && canonicalJson(from) === canonicalJson(to)) return;
+  changes[name] = { from, to };
 }

@@ -33,15 +33,17 @@ const LEAD: Lead = {
   providerLeadId: '1402361',
   stage: 'negotiation',
   providerStatus: 'Final negotiation',
-  person: { fullName: 'History', firstName: null, lastName: null, email: null, emailRaw: null, phone: '+919999999988', phoneRaw: '+919999999988' },
+  person: { fullName: 'History', firstName: null, lastName: null, email: null, emailRaw: null, phone: '+919999999988', phoneRaw: '+919999999988', otherPhones: [], phoneExtension: null },
   message: null,
   attribution: { channel: 'agent_app', source: 'facebook', subSource: 'leadgen', placement: null, pageUrl: null },
+  firstAttribution: { channel: 'agent_app', source: 'facebook', subSource: 'leadgen', placement: null, pageUrl: null },
   assignee: { name: 'Tanvi Tyagi', email: 'tanvi.tyagi@anarock.com' },
   providerCreatedAt: '2019-05-17T08:06:47.000Z',
   firstSeenAt: '2024-01-01T00:00:00.000Z',
   lastEventAt: '2024-01-01T00:00:00.000Z',
   lastProviderUpdateAt: null,
   version: 3,
+  isTest: false,
   extra: {},
 };
 

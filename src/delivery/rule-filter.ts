@@ -1,16 +1,18 @@
 /**
  * Subscription filters: a CEL expression (https://cel.dev) over three variables —
  *
- * - `event`   the outbound event: `{ type, id, timestamp, data }`;
- * - `lead`    the canonical {@link Lead};
+ * - `event`   the outbound event: `{ type, id, timestamp, data }`, parsed from the stored body that is sent;
+ * - `lead`    the canonical {@link Lead} (`event.data.lead`);
  * - `payload` the provider's own JSON item, as received (any JSON; big ids may be strings).
  *
- * Expressions are parsed and type-checked once, at creation: a syntax error, an unknown variable or
- * function, a result that cannot be a bool, or a literal `matches` pattern RE2 does not support is
- * refused there, with its position; so is an expression whose estimated cost (rule-cost.ts) is over
- * budget. Evaluation never throws: a runtime error is "no match" with the error reported. `matches`
- * runs on RE2 (rule-regex.ts), in time linear in the text. Filters are evaluated on the rule thread
- * (rule-thread.ts), never on the thread that takes webhooks.
+ * `event` and `lead` have declared types (rule-schema.ts); `payload` is dynamic. Expressions are
+ * parsed and type-checked once, at creation: a syntax error, an unknown variable or function, a field
+ * that `event` or `lead` does not have (with the nearest name, rule-fields.ts), a result that cannot
+ * be a bool, or a literal `matches` pattern RE2 does not support is refused there, with its position;
+ * so is an expression whose estimated cost (rule-cost.ts) is over budget. Evaluation never throws: a
+ * runtime error is "no match" with the error reported. `matches` runs on RE2 (rule-regex.ts), in time
+ * linear in the text. Filters are evaluated on the rule thread (rule-thread.ts), never on the thread
+ * that takes webhooks.
  *
  * Missing fields: in CEL, selecting a key that is absent (`payload.calls` when there is no `calls`) or
  * indexing past the end (`payload.calls[0]` on `[]`) is an error, so the filter does not match. That is
@@ -22,7 +24,9 @@
 import { Environment, type ASTNode, type ParseResult, type TypeCheckResult } from '@marcbachmann/cel-js';
 import type { Lead } from '../core/lead.js';
 import { filterCost, MAX_FILTER_COST, UNKNOWN_RANGE_SIZE } from './rule-cost.js';
+import { findUnknownField } from './rule-fields.js';
 import { checkPattern, re2Matches } from './rule-regex.js';
+import { EVENT_TYPE, LEAD_TYPE, registerDeclaredTypes, toCelValue } from './rule-schema.js';
 
 /** Longest accepted filter expression, in characters. */
 export const MAX_FILTER_LENGTH = 4096;
@@ -81,9 +85,7 @@ const RE2_MATCHES = 'matches~re2';
 const LIMITS = { maxAstNodes: 2048, maxDepth: 48, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 8 };
 
 // One environment for every filter: building it is the expensive part (cel-js README).
-const ENV = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS })
-  .registerVariable('event', 'map', { description: 'the outbound event: type, id, timestamp, data' })
-  .registerVariable('lead', 'map', { description: 'the canonical lead' })
+const ENV = registerDeclaredTypes(new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: LIMITS }))
   .registerVariable('payload', 'dyn', { description: "the provider's own JSON item" })
   .registerFunction('matches(string, string): bool', re2Matches, { description: 'RE2 search: whether the pattern matches part of the text' })
   .registerFunction({
@@ -182,7 +184,10 @@ export function compileFilter(expression: string): CompileResult {
   let checked: TypeCheckResult;
   try {
     // Checked as written first, so that errors name `matches` as the user spelled it.
-    checked = ENV.parse(expression).check();
+    const parsed = ENV.parse(expression);
+    const unknown = findUnknownField(parsed.ast);
+    if (unknown !== null) return { ok: false, kind: 'invalid', message: unknown.message, position: positionOf(expression, unknown.offset) };
+    checked = parsed.check();
     if (!checked.valid) return failure(expression, (checked.error ?? { message: 'invalid expression' }) as CelError);
     program = ENV.parse(expression);
   } catch (err) {
@@ -211,7 +216,7 @@ export function compileFilter(expression: string): CompileResult {
   const evaluate = (ctx: FilterContext): FilterEvaluation => {
     let value: unknown;
     try {
-      value = program({ event: ctx.event, lead: ctx.lead, payload: ctx.payload ?? null });
+      value = program({ event: toCelValue(EVENT_TYPE, ctx.event), lead: toCelValue(LEAD_TYPE, ctx.lead), payload: ctx.payload ?? null });
     } catch (err) {
       return { matched: false, error: describeError(err) };
     }

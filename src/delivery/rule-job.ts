@@ -1,7 +1,9 @@
 /**
  * One rule evaluation as plain data (so it can be posted to the rule thread) and the function that
  * runs it. The event and the provider's item travel as the JSON text the database holds: they are
- * parsed on the rule thread, not on the main one.
+ * parsed on the rule thread, not on the main one. The filter's `event` is the stored body the
+ * destination receives (built once, by buildEvent in lead-events.ts), and `lead` its `data.lead`: a
+ * rule never sees an event built apart from the one sent.
  */
 import type { Lead } from '../core/lead.js';
 import { cached } from './lru.js';

@@ -7,6 +7,7 @@ import { registerAdminApi } from './admin-auth.js';
 import { registerErrorHandler, toErrorReply } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
 import { inboundRoutes } from './routes/inbound.js';
+import { heldRequestRoutes } from './routes/held-requests.js';
 import { leadRoutes } from './routes/leads.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -17,7 +18,7 @@ import { sourceRoutes } from './routes/sources.js';
 export const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs' | 'maxDestinations'>;
+  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs' | 'maxDestinations' | 'timeZone'>;
   /** Reload destinations into the delivery planner after they change. */
   refreshDestinations: () => Promise<void>;
   store: Store;
@@ -64,8 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminToken: deps.adminToken,
     routes: (api) => {
       sourceRoutes(api, deps.store, deps.config.publicUrl);
-      leadRoutes(api, deps.store);
+      leadRoutes(api, deps.store, { timeZone: deps.config.timeZone });
       requestRoutes(api, deps.store);
+      heldRequestRoutes(api, deps.store);
       destinationRoutes(api, {
         store: deps.store,
         allowPrivateDestinations: deps.config.allowPrivateDestinations,
@@ -77,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         store: deps.store,
         timeoutMs: deps.config.deliveryTimeoutMs,
         allowPrivateDestinations: deps.config.allowPrivateDestinations,
+        timeZone: deps.config.timeZone,
       });
     },
   });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { HubError, isStoreFault, type ErrorCode } from '../core/errors.js';
+import { describeValidation, type AjvError, type RequestParts } from './validation-message.js';
 
 /** `Retry-After` (seconds) of a 503 caused by a storage fault. */
 export const STORE_FAULT_RETRY_AFTER_S = 5;
@@ -21,7 +22,7 @@ export interface ErrorBody {
 /** Map every thrown error to a status and a body; messages of 5xx errors are not shown to clients. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
-    const { status, body } = toErrorReply(error, bodyLimit);
+    const { status, body } = toErrorReply(error, bodyLimit, { body: request.body, query: request.query, params: request.params, headers: request.headers, schema: request.routeOptions.schema as Record<string, unknown> | undefined });
     // A storage fault is logged by the store once per episode (what is wrong, then the recovery),
     // not once per request: a provider flood during a full disk would bury it.
     if (isStoreFault(error)) request.log.debug({ code: body.error.code, status }, body.error.message);
@@ -37,7 +38,11 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number): v
   });
 }
 
-export function toErrorReply(error: unknown, bodyLimit: number): { status: number; body: ErrorBody } {
+/**
+ * The status and body of an error. A schema violation (FST_ERR_VALIDATION) is told in the user's
+ * words when the request is given: the field, what was wrong, the allowed values (see describeValidation).
+ */
+export function toErrorReply(error: unknown, bodyLimit: number, request?: RequestParts): { status: number; body: ErrorBody } {
   if (error instanceof HubError) {
     const message = error.statusCode >= 500 && error.code === 'LH_E_INTERNAL' ? 'Internal error' : error.message;
     return { status: error.statusCode, body: { error: { code: error.code, message, ...(error.details ? { details: error.details } : {}) } } };
@@ -48,6 +53,12 @@ export function toErrorReply(error: unknown, bodyLimit: number): { status: numbe
     return { status: 413, body: { error: { code: mapped, message: `Body exceeds ${bodyLimit} bytes` } } };
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  const first = (error as { validation?: AjvError[] }).validation?.[0];
+  if (mapped === 'LH_E_VALIDATION' && first !== undefined && request !== undefined) {
+    const context = (error as { validationContext?: string }).validationContext ?? 'body';
+    const { message, details } = describeValidation(first, context, request);
+    return { status, body: { error: { code: mapped, message, details } } };
+  }
   if (mapped !== undefined) return { status, body: { error: { code: mapped, message: fe.message ?? mapped } } };
   if (status < 500 && status >= 400) return { status, body: { error: { code: 'LH_E_VALIDATION', message: fe.message ?? 'Bad request' } } };
   return { status: 500, body: { error: { code: 'LH_E_INTERNAL', message: 'Internal error' } } };

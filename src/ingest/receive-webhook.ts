@@ -1,14 +1,17 @@
 import { HubError, hubError } from '../core/errors.js';
 import { timeOrderedId } from '../core/ids.js';
 import type { ProviderId } from '../core/lead.js';
+import { acceptedSecrets } from '../core/source-credentials.js';
 import type { InboundRequest } from '../providers/adapter.js';
 import { getProvider } from '../providers/index.js';
 import { ITEM_LIMITS, type ItemsOutcome, type Store } from '../storage/port.js';
 import { jobFromParse } from './prepare-items.js';
+import { recordRefusal } from './record-refusal.js';
 import { redactHeaders } from './redact-headers.js';
 
 export interface WebhookIn {
-  sourceId: string;
+  /** The secret part of the webhook URL (`/hooks/:token`): finds the source, never stored or shown. */
+  urlToken: string;
   headers: InboundRequest['headers'];
   body: Buffer;
   contentType: string | null;
@@ -40,16 +43,19 @@ export interface WebhookWarning {
 /**
  * Receive one provider webhook: find the source, verify the provider's way, read the items and store
  * the request with its effects durably. Resolves only after the commit; throws HubError for
- * 404 (source), 401 (credentials; nothing stored) and 503 (storage).
+ * 404 (source), 401 (credentials; the refusal is kept in the source's bounded ring, nothing else is
+ * stored) and 503 (storage).
  */
 export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailure?: (w: WebhookWarning) => void): Promise<WebhookOut> {
-  const source = await store.getSource(input.sourceId);
-  if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', shownSourceId(input.sourceId));
+  const at = input.receivedAt.toISOString();
+  const source = await store.findSourceByUrlToken(input.urlToken, at);
+  if (source === null) throw hubError('LH_E_SOURCE_NOT_FOUND', shownUrlToken(input.urlToken));
   const adapter = getProvider(source.provider);
   const req: InboundRequest = { headers: input.headers, body: input.body, receivedAt: input.receivedAt };
-  const auth = adapter.authenticate(req, source.secret);
+  const auth = adapter.authenticate(req, acceptedSecrets(source, at));
   if (!auth.ok) {
     onAuthFailure?.({ sourceId: source.id, provider: source.provider, reason: `${auth.reason}: ${auth.detail}` });
+    await recordRefusal(store, { ...input, source, reason: auth.reason, detail: auth.detail });
     throw new HubError('LH_E_WEBHOOK_UNAUTHORIZED', [auth.detail], { details: { reason: auth.reason } });
   }
   const ctx = { defaultCountry: source.defaultCountry ?? adapter.homeCountry, receivedAt: input.receivedAt };
@@ -75,11 +81,11 @@ export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailu
 }
 
 /**
- * A webhook URL is a credential (Anarock's only one), and a near miss of it (a truncated or mistyped
- * URL) is most of a real source id: the answer, and the log line made from it, show only its start.
+ * A webhook URL's token is a credential (Anarock's only one), and a near miss of it (a truncated or
+ * mistyped URL) is most of a real token: the answer, and the log line made from it, show only its start.
  */
-function shownSourceId(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+function shownUrlToken(token: string): string {
+  return token.length > 8 ? `${token.slice(0, 8)}…` : token;
 }
 
 /** Most quarantined items listed in a webhook answer (the ones the request records one by one; the rest are counted per reason). */

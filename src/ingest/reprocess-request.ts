@@ -6,6 +6,7 @@ import { jobFromParse } from './prepare-items.js';
 /**
  * Run a stored request's exact bytes through today's mapping again, e.g. after a mapping fix.
  * Items already applied are duplicates by their idempotency keys, so reprocessing is safe to repeat.
+ * The outcome is recorded beside the request (its own, as answered, never changes).
  * Credentials are not checked again: they were verified when the request was accepted.
  */
 export async function reprocessRequest(store: Store, requestId: string, now: Date): Promise<IngestResult> {

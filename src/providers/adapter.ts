@@ -14,6 +14,9 @@ export type AuthFailureReason =
   | 'unsupported_algorithm'
   | 'bad_signature';
 
+/** The secrets a source accepts now, current first; a single string is the current one alone. */
+export type SourceSecrets = string | readonly string[];
+
 /** `payload` is set when the credential itself carries the payload (LeadPro's JWT claims). */
 export type AuthResult =
   | { ok: true; payload?: unknown }
@@ -47,8 +50,11 @@ export interface ProviderAdapter {
   /** ISO 3166 alpha-2 region used to read national phone numbers (providers.md R9). */
   homeCountry: string;
   authMethod: 'url_secret' | 'authorization_header' | 'token_header' | 'jwt_hs256';
-  /** Verify the request the provider's way. Compare secrets in constant time. */
-  authenticate(req: InboundRequest, secret: string): AuthResult;
+  /**
+   * Verify the request the provider's way against each of the source's accepted secrets (the current
+   * one, and the previous one during a rotation's overlap). Compare secrets in constant time.
+   */
+  authenticate(req: InboundRequest, secrets: SourceSecrets): AuthResult;
   /** Split the request into lead items. `authPayload` is `AuthResult.payload` when there is one. */
   parse(req: InboundRequest, authPayload: unknown): ParseResult;
   /** Map one item into canonical fields and timeline items. Never fails on a bad phone or e-mail. */

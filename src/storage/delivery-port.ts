@@ -10,6 +10,8 @@ export interface DestinationRecord {
   filter: string | null;
   /** null = every source. */
   sourceIds: string[] | null;
+  /** Also receive the events of test leads (a provider's test flag, `Lead.isTest`); off by default. */
+  includeTest: boolean;
   secret: string;
   /** During a rotation's overlap window both secrets sign. */
   previousSecret: string | null;
@@ -34,9 +36,9 @@ export interface RuleFailure {
   deliveryId: string;
 }
 
-export type NewDestination = Pick<DestinationRecord, 'id' | 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'createdAt'>;
+export type NewDestination = Pick<DestinationRecord, 'id' | 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'includeTest' | 'secret' | 'createdAt'>;
 export type DestinationChanges = Partial<
-  Pick<DestinationRecord, 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'disabledAt' | 'disabledReason'>
+  Pick<DestinationRecord, 'name' | 'url' | 'events' | 'filter' | 'sourceIds' | 'includeTest' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt' | 'disabledAt' | 'disabledReason'>
 >;
 
 /** `filtered`: the destination's rule did not match, failed or ran over its budget; nothing was sent. */

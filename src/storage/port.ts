@@ -1,20 +1,38 @@
 import type { Lead, LeadPatch, ProviderId, TimelineEntry } from '../core/lead.js';
+import type { SourceCredentials } from '../core/source-credentials.js';
 import type { DeliveryStore } from './delivery-port.js';
+import type { RefusalStore } from './refusal-port.js';
 
-/** A registered provider account: its URL id is a credential. */
-export interface SourceRecord {
+/**
+ * A registered provider account. `id` is its stable public id (leads, requests, events and
+ * destinations reference it); `urlToken` is the secret part of its webhook URL, a credential shown
+ * only in the source's own admin view. After a rotation the replaced secret and URL token still
+ * authenticate until their `…ExpiresAt` (null: not at all).
+ */
+export interface SourceRecord extends SourceCredentials {
   id: string;
   provider: ProviderId;
   name: string;
-  secret: string;
   defaultCountry: string | null;
   createdAt: string;
   updatedAt: string;
-  deletedAt: string | null;
 }
 
-export type NewSource = Pick<SourceRecord, 'id' | 'provider' | 'name' | 'secret' | 'defaultCountry' | 'createdAt'>;
-export type SourceChanges = Partial<Pick<SourceRecord, 'name' | 'secret' | 'defaultCountry'>>;
+export type NewSource = Pick<SourceRecord, 'id' | 'provider' | 'name' | 'urlToken' | 'secret' | 'defaultCountry' | 'createdAt'>;
+
+/**
+ * A change to a source. A new `secret` or `urlToken` replaces the current one, which stays valid until
+ * `previousSecretExpiresAt` / `previousUrlTokenExpiresAt` (null: it stops now; a previous one kept
+ * from an earlier rotation is dropped either way).
+ */
+export interface SourceChanges {
+  name?: string;
+  defaultCountry?: string | null;
+  secret?: string;
+  previousSecretExpiresAt?: string | null;
+  urlToken?: string;
+  previousUrlTokenExpiresAt?: string | null;
+}
 
 export type RequestStatus = 'accepted' | 'duplicate' | 'quarantined';
 export type ItemOutcomeKind = 'created' | 'updated' | 'duplicate' | 'stale' | 'quarantined';
@@ -45,6 +63,25 @@ export const ITEM_LIMITS = {
   /** Items shown per request by `GET /api/requests` (the list); `GET /api/requests/:id` shows all kept. */
   listed: 10,
 } as const;
+
+/** Bounds on the reprocess history a request keeps beside its own outcome. */
+export const REPROCESS_LIMITS = {
+  /** Reprocesses kept per request, the newest; every one is counted (`reprocessCount`). */
+  kept: 20,
+  /** Items each kept reprocess records one by one (its counts and quarantine summary cover all). */
+  itemsPerReprocess: 50,
+} as const;
+
+/** One reprocess of a stored request: when, and what it came to (the request's own outcome is never changed). */
+export interface RequestReprocess {
+  at: string;
+  status: RequestStatus;
+  reason: string | null;
+  itemCounts: ItemCounts;
+  quarantine: QuarantineSummary;
+  /** The first {@link REPROCESS_LIMITS}.itemsPerReprocess item outcomes, in item order. */
+  items: ItemOutcome[];
+}
 
 /** Longest reason of one item, characters. */
 export const ITEM_REASON_LENGTH = 300;
@@ -149,7 +186,10 @@ export interface StoredRequest {
   itemCounts: ItemCounts;
   /** Distinct leads of the items recorded one by one, in item order (in a list, the first ITEM_LIMITS.listed). */
   leadIds: string[];
+  /** Time of the last reprocess, if any. */
   reprocessedAt: string | null;
+  /** How many times the request was reprocessed (all of them, kept or not). */
+  reprocessCount: number;
 }
 
 export interface StoredRequestWithBody extends StoredRequest {
@@ -157,6 +197,8 @@ export interface StoredRequestWithBody extends StoredRequest {
   authPayload: unknown;
   /** Why items were quarantined, summarized (all of them, shown or not). */
   quarantine: QuarantineSummary;
+  /** The last {@link REPROCESS_LIMITS}.kept reprocesses, oldest first. */
+  reprocesses: RequestReprocess[];
 }
 
 export interface Page<T> {
@@ -172,6 +214,72 @@ export interface LeadQuery {
   stage?: string;
   provider?: string;
   sourceId?: string;
+  /** Only test leads (true) or only real ones (false); absent: both. The API defaults to false. */
+  isTest?: boolean;
+  /** First seen at or after this ISO UTC time. */
+  firstSeenSince?: string;
+  /** First seen at or before this ISO UTC time. */
+  firstSeenUntil?: string;
+  /** Last activity (`lastEventAt`) at or after this ISO UTC time. */
+  lastActivitySince?: string;
+  /** Last activity at or before this ISO UTC time. */
+  lastActivityUntil?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Who asked for an erasure or resolved a held request: the admin token is one identity. */
+export interface ErasureActor {
+  /** Always `admin` (the only identity leadhook knows). */
+  actor: 'admin';
+  /** The address the API request came from. */
+  remoteAddress: string | null;
+  /** What the caller said about who asked (`?by=`), at most 200 characters; null when not given. */
+  requestedBy: string | null;
+}
+
+/** What an erasure changed, counted. */
+export interface ErasedCounts {
+  /** Lead fields emptied: `person.*`, `message`, `attribution.pageUrl` query, `extra` keys. */
+  leadFields: string[];
+  timelineEntries: number;
+  /** Stored requests whose body (or LeadPro claims) was replaced by a redacted copy. */
+  requests: number;
+  /** Of those, batch requests where only this lead's items were replaced. */
+  requestsItemOnly: number;
+  /** Held webhooks for the lead still waiting, discarded (and redacted) by this erasure. */
+  heldDiscarded: number;
+  events: number;
+  /** Response snippets of delivery attempts cleared (a receiver may echo what it was sent). */
+  attemptResponses: number;
+}
+
+/** The audit stub of an erasure: what was erased, when and by whom. */
+export interface LeadErasure extends ErasureActor {
+  leadId: string;
+  erasedAt: string;
+  erased: ErasedCounts;
+  /** When an admin applied a held webhook, so that the lead takes new webhooks again; null while holding. */
+  holdLiftedAt: string | null;
+  holdLiftedBy: string | null;
+}
+
+/** A webhook item for an erased lead: stored, answered, not applied until an admin decides. */
+export interface HeldRequest {
+  requestId: string;
+  leadId: string;
+  sourceId: string;
+  receivedAt: string;
+  heldAt: string;
+  /** null while waiting. */
+  resolution: 'applied' | 'discarded' | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+export interface HeldRequestQuery {
+  /** Waiting ones only (the default), or every one. */
+  pendingOnly: boolean;
   limit: number;
   cursor?: string;
 }
@@ -195,21 +303,51 @@ export type StorageStatus =
 export interface Store {
   /** Outbound delivery: destinations, the outbox and delivery attempts. */
   readonly delivery: DeliveryStore;
+  /** Refused webhooks of known sources: a bounded ring per source, and counts. */
+  readonly refusals: RefusalStore;
 
   createSource(source: NewSource): Promise<SourceRecord>;
-  /** Includes deleted sources (the caller decides); null when unknown. */
+  /** By public id. Includes deleted sources (the caller decides); null when unknown. */
   getSource(id: string): Promise<SourceRecord | null>;
+  /**
+   * The live source whose webhook URL carries `token` at `at` (ISO time): its current URL token, or
+   * its previous one until that expires. Null when none (unknown, expired or deleted).
+   */
+  findSourceByUrlToken(token: string, at: string): Promise<SourceRecord | null>;
   listSources(): Promise<SourceRecord[]>;
   updateSource(id: string, changes: SourceChanges, now: string): Promise<SourceRecord | null>;
   deleteSource(id: string, now: string): Promise<boolean>;
 
   /** Store the request and apply its items, in one durable transaction. */
   ingest(job: IngestJob): Promise<IngestResult>;
-  /** Apply re-normalized items of a stored request again (idempotently) and record the new outcome. */
+  /**
+   * Apply re-normalized items of a stored request again (idempotently) and record this reprocess
+   * beside the request; the request's own status, reason and items stay as they were answered.
+   */
   reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult>;
 
   listLeads(query: LeadQuery): Promise<Page<Lead>>;
   getLead(id: string): Promise<(Lead & { timeline: TimelineEntry[] }) | null>;
+  /**
+   * Erase a lead's personal data everywhere it is stored (lead, timeline, raw request bodies, event
+   * bodies, attempt responses, search text) in one transaction, and record the audit stub. Null for
+   * an unknown lead. See src/storage/sqlite/erase-lead.ts for what is kept.
+   */
+  eraseLead(leadId: string, by: ErasureActor, now: string): Promise<LeadErasure | null>;
+  /** The audit stub of the lead's erasure, or null when it was never erased. */
+  getLeadErasure(leadId: string): Promise<LeadErasure | null>;
+  /** Webhooks held because their lead was erased, newest first. */
+  listHeldRequests(query: HeldRequestQuery): Promise<Page<HeldRequest>>;
+  /**
+   * Mark the request's waiting holds applied and lift their leads' holds (new webhooks apply again);
+   * the caller then reprocesses the request. Throws LH_E_NOT_HELD when it holds nothing waiting.
+   */
+  releaseHeldRequest(requestId: string, by: ErasureActor, now: string): Promise<HeldRequest[]>;
+  /**
+   * Mark the request's waiting holds discarded and replace the held leads' items in its body by a
+   * redacted copy. Throws LH_E_NOT_HELD when it holds nothing waiting.
+   */
+  discardHeldRequest(requestId: string, by: ErasureActor, now: string): Promise<HeldRequest[]>;
   listRequests(query: RequestQuery): Promise<Page<StoredRequest>>;
   getRequest(id: string): Promise<StoredRequestWithBody | null>;
 

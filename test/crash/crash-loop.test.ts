@@ -318,7 +318,7 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
         const same = (found.json.items as any[]).filter((x) => x.providerLeadId === l.providerLeadId);
         assert.deepEqual(same.map((x) => x.id), [l.id], `${s.provider} lead ${l.providerLeadId} exists once, as the answer said`);
         const lead = await final.api('GET', `/api/leads/${l.id}`);
-        assert.ok((lead.json.timeline as any[]).some((e) => e.kind === 'created'), `lead ${l.id} has its created entry`);
+        assert.ok((lead.json.timeline as any[]).some((e) => e.kind === 'created' || e.kind === 'first_received'), `lead ${l.id} has its arrival entry`);
       }
     }
 
@@ -397,12 +397,12 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
           `SELECT l.id, l.version,
                   (SELECT count(*) FROM lead_events e WHERE e.lead_id = l.id AND e.outcome = 'created') AS created,
                   (SELECT count(*) FROM lead_events e WHERE e.lead_id = l.id AND e.outcome IN ('created', 'updated')) AS applied,
-                  (SELECT count(*) FROM timeline t WHERE t.lead_id = l.id AND t.kind = 'created') AS createdEntries
+                  (SELECT count(*) FROM timeline t WHERE t.lead_id = l.id AND t.kind IN ('created', 'first_received')) AS createdEntries
            FROM leads l
            WHERE created != 1 OR applied != l.version OR createdEntries != 1`,
         ),
         [],
-        'every lead was created by exactly one stored request, its version counts its applied events, and it has its created entry',
+        'every lead was created by exactly one stored request, its version counts its applied events, and it has one arrival entry (created or first_received)',
       );
       assert.deepEqual(
         all('SELECT t.id FROM timeline t WHERE NOT EXISTS (SELECT 1 FROM leads l WHERE l.id = t.lead_id) OR NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = t.request_id)'),

@@ -113,6 +113,12 @@ function exitOf(child: ChildServer, timeoutMs = 40_000): Promise<ChildExit> {
   ]);
 }
 
+/** SIGTERM, then exit 0 (a bounded wait). */
+async function stopsCleanly(child: ChildServer): Promise<void> {
+  await child.kill('SIGTERM');
+  assert.deepEqual(await exitOf(child), { code: 0, signal: null }, child.output());
+}
+
 async function setup(child: ChildServer, receiverUrl: string) {
   const source = await child.api('POST', '/api/sources', { provider: 'praetorian', name: 'drain' });
   assert.equal(source.status, 201);
@@ -203,6 +209,32 @@ describe('SIGTERM drains leadhook serve', () => {
       const running = child as ChildServer | null;
       if (running !== null) await running.kill('SIGKILL');
       await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 0 on SIGTERM within the grace period when the reader of its stdout log has gone away (broken pipe)', { timeout: 120_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadhook-sigterm-'));
+    const graceMs = 2000;
+    let child: ChildServer | null = await startChildServer({ dataDir, env: { ...BASE_ENV, LEADHOOK_SHUTDOWN_GRACE_MS: String(graceMs) } });
+    try {
+      const c = child;
+      // The log reader goes away. The first lines to meet the broken pipe are the shutdown's own,
+      // still queued when the process exits: pino's default destination retried them forever there.
+      c.closeStdout();
+      const source = await c.api('POST', '/api/sources', { provider: 'praetorian', name: 'broken log pipe' });
+      assert.equal(source.status, 201, 'it keeps serving without its log');
+      await c.kill('SIGTERM');
+      // Bounded wait, generous for a loaded machine: before the fix the process never exited at all.
+      assert.deepEqual(await exitOf(c, graceMs + 20_000), { code: 0, signal: null });
+      child = null;
+      // It shut down properly: the store was closed, so the database is intact and the lock released.
+      readDb(dataDir, (db) => assert.equal((db.prepare('SELECT count(*) AS n FROM sources').get() as { n: number }).n, 1));
+      child = await startChildServer({ dataDir, env: BASE_ENV });
+      await stopsCleanly(child);
+      child = null;
+    } finally {
+      await (child as ChildServer | null)?.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -15,6 +15,7 @@ import {
   holdWriteLock,
   logLines,
   mountTmpfs,
+  sh,
   tmpfsSkipReason,
   unmountAndRemove,
   type LogLine,
@@ -258,6 +259,12 @@ describe('storage faults', () => {
       await allDelivered(h, before.map((a) => a.id));
       const mark = h.log().length;
 
+      // Delivery bookkeeping commits with relaxed durability (no fsync): a filesystem forced
+      // read-only can lose its last outcomes, which leadhook then sends again with a warning. How
+      // many were still only in the page cache depended on timing (a busy machine finished the
+      // deliveries later, closer to the fault), so the warning count flaked. Flushed first, the
+      // state before the fault is on disk and the log below is the fault's alone.
+      sh('sync', ['-f', join(volume.dir, 'leadhook.db')]);
       // A mounted filesystem cannot be remounted read-only while files are open for writing
       // (EBUSY); a filesystem error is what makes it read-only under a running process.
       volume.forceReadOnly();

@@ -25,6 +25,8 @@ export interface ChildServer {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
   /** Send a signal to the child (by its pid) and, for SIGKILL, wait until it is gone. */
   kill(signal: NodeJS.Signals): Promise<ChildExit | null>;
+  /** Close this end of the child's stdout pipe, as a log reader that went away: its writes then fail with EPIPE. */
+  closeStdout(): void;
 }
 
 export interface ChildServerOptions {
@@ -121,6 +123,7 @@ async function launch(port: number, options: ChildServerOptions): Promise<ChildS
         headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
+    closeStdout: () => child.stdout?.destroy(),
     kill: async (signal) => {
       if (exit !== null) return exit;
       child.kill(signal);

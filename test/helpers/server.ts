@@ -31,11 +31,15 @@ export async function fetchJson(url: string, init: RequestInit): Promise<{ statu
   return { status: res.status, json: json as any };
 }
 
-/** Start leadhook on a real loopback port with a fresh SQLite file in a temp directory. */
-export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string): Promise<TestServer> {
+/**
+ * Start leadhook on a real loopback port with a fresh SQLite file in a temp directory. With
+ * `logLines`, the server logs (at `overrides.logLevel`) and every line it writes is pushed there.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, options: { logLines?: string[] } = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-test-'));
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', ...overrides });
-  const server = await startServer(config, { logger: false });
+  const lines = options.logLines;
+  const server = await startServer(config, lines === undefined ? { logger: false } : { logStream: { write: (line) => void lines.push(line) } });
   const request = (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) =>
     fetchJson(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   return {

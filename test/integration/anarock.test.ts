@@ -26,6 +26,11 @@ describe('Anarock webhooks over HTTP', () => {
     assert.equal(lead.extra.extra_details.cp_id, 5649, 'the duplicated extra_details key is merged, not dropped');
     const kinds = lead.timeline.map((e: any) => e.kind);
     assert.ok(kinds.includes('created'));
+    const created = lead.timeline.find((e: any) => e.kind === 'created');
+    assert.equal(created.occurredAt, '2019-05-17T08:06:47.000Z', 'dated by the provider creation time');
+    assert.doesNotMatch(created.summary, /^Created with status/, 'the first status received is not claimed as the creation status');
+    assert.match(created.summary, /first received, with status Final negotiation/);
+    assert.equal(lead.firstAttribution.source, 'facebook');
     assert.ok(kinds.includes('note') && kinds.includes('call') && kinds.includes('appointment') && kinds.includes('disposition'));
   });
 
@@ -83,6 +88,22 @@ describe('Anarock webhooks over HTTP', () => {
     assert.equal(lead.stage, 'qualified');
     assert.equal(lead.person.email, 'someemail@abc.com');
     assert.equal(lead.person.phone, '+919819619866');
+  });
+
+  it('calls a 2018 lead, which has no creation time, first received with its status, after its 2018 history', async () => {
+    const res = await t.hook(source.webhookPath, fixtureBytes('anarock', 'v2018-snapshot.json'));
+    assert.equal(res.json.leads[0].outcome, 'duplicate');
+    const lead = (await t.api('GET', `/api/leads/${res.json.leads[0].id}`)).json;
+    const kinds = lead.timeline.map((e: any) => e.kind);
+    assert.ok(!kinds.includes('created'), 'nothing claims a creation the provider never dated');
+    const first = lead.timeline.find((e: any) => e.kind === 'first_received');
+    assert.equal(first.occurredAt, null);
+    assert.equal(first.recordedAt, lead.firstSeenAt);
+    assert.equal(first.summary, 'First received from anarock, with status Interested (stage qualified)');
+    assert.equal(kinds.at(-1), 'first_received', 'after the note, call and follow-up dated 2018');
+    const times = lead.timeline.map((e: any) => e.occurredAt ?? e.recordedAt);
+    assert.deepEqual(times, [...times].sort(), 'entries in the order of their own times');
+    assert.ok(times[0].startsWith('2018-'));
   });
 
   it('answers 400 to a body that is not JSON and keeps its exact bytes as quarantined', async () => {

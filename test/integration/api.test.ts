@@ -29,11 +29,12 @@ describe('admin API', () => {
     assert.equal(((await res.json()) as any).status, 'ok');
   });
 
-  it('creates a source with an unguessable id, a generated secret and setup steps', async () => {
+  it('creates a source with a public id, a webhook URL carrying a separate unguessable token, a generated secret and setup steps', async () => {
     const res = await t.api('POST', '/api/sources', { provider: 'praetorian', name: 'Praetorian US', defaultCountry: 'us' });
     assert.equal(res.status, 201);
-    assert.match(res.json.id, /^src_[0-9a-z]{32}$/);
-    assert.equal(res.json.webhookPath, `/hooks/${res.json.id}`);
+    assert.match(res.json.id, /^src_[0-9a-z]{26}$/);
+    assert.match(res.json.webhookPath, /^\/hooks\/wh_[0-9a-z]{32}$/, '160 random bits');
+    assert.ok(!res.json.webhookPath.includes(res.json.id.slice(4)), 'the URL does not carry the public id');
     assert.ok(res.json.secret.length >= 32);
     assert.equal(res.json.defaultCountry, 'US');
     assert.ok(res.json.setup.length > 0);

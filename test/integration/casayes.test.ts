@@ -28,22 +28,38 @@ describe('CasaYes webhooks over HTTP', () => {
     assert.match(lead.message, /I’m interested/);
   });
 
-  it('answers duplicate to a retry with the same LeadReference, even with other bytes', async () => {
+  it('answers duplicate to a retry of the same content, even re-serialized with other bytes', async () => {
     const body = fixtureJson('casayes', 'seed-lead.json');
-    body.Message = 'resent with a changed message';
-    const res = await t.hook(source.webhookPath, body, { token: TOKEN });
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const res = await t.hook(source.webhookPath, JSON.stringify(reordered, null, 2), { token: TOKEN });
     assert.equal(res.json.leads[0].outcome, 'duplicate');
     const lead = (await t.api('GET', `/api/leads/${res.json.leads[0].id}`)).json;
-    assert.match(lead.message, /I’m interested/);
+    assert.equal(lead.version, 1);
+  });
+
+  it('applies a resent LeadReference with a changed message as an update, and a late retry of the first never rolls it back', async () => {
+    const body = fixtureJson('casayes', 'seed-lead.json');
+    const changed = { ...body, Message: 'resent with a changed message', SenderPhone: '919111333' };
+    const res = await t.hook(source.webhookPath, changed, { token: TOKEN });
+    assert.equal(res.json.leads[0].outcome, 'updated');
+    const late = await t.hook(source.webhookPath, fixtureBytes('casayes', 'seed-lead.json'), { token: TOKEN });
+    assert.equal(late.json.leads[0].outcome, 'duplicate');
+    const lead = (await t.api('GET', `/api/leads/${res.json.leads[0].id}`)).json;
+    assert.equal(lead.message, 'resent with a changed message');
+    assert.equal(lead.person.phone, '+351919111333');
+    assert.equal(lead.version, 2);
+    const change = lead.timeline.find((e: any) => e.kind === 'field_changed');
+    assert.deepEqual(change.data.changes.message, { from: body.Message, to: 'resent with a changed message' });
   });
 
   it('answers 401 and stores nothing for a missing or wrong token, or a token in another header', async () => {
     const body = { ...fixtureJson('casayes', 'seed-lead.json'), LeadReference: 'CY-new-1' };
+    const stored = (await t.api('GET', `/api/requests?sourceId=${source.id}&limit=500`)).json.items.length;
     for (const headers of <Record<string, string>[]>[{}, { token: `${TOKEN}x` }, { token: TOKEN.slice(0, 10) }, { authorization: TOKEN }]) {
       const res = await t.hook(source.webhookPath, body, headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
     }
-    assert.equal((await t.api('GET', `/api/requests?sourceId=${source.id}&limit=500`)).json.items.length, 2);
+    assert.equal((await t.api('GET', `/api/requests?sourceId=${source.id}&limit=500`)).json.items.length, stored);
   });
 
   it('refuses the token of another source', async () => {

@@ -38,7 +38,7 @@ describe('leadhook CLI against a running server', () => {
     const res = await cli(['sources', 'add', 'anarock', '--name', 'Anarock Mumbai'], env);
     assert.equal(res.code, 0, res.stderr);
     const url = /Webhook URL:\s+(\S+)/.exec(res.stdout)?.[1];
-    assert.ok(url !== undefined && url.startsWith(`${t.url}/hooks/src_`), res.stdout);
+    assert.ok(url !== undefined && url.startsWith(`${t.url}/hooks/wh_`), res.stdout);
     webhookUrl = url;
     assert.match(res.stdout, /Secret:\s+[A-Za-z0-9_-]{20,}\s+\(shown once\)/);
     assert.match(res.stdout, /Set up anarock:\n {2}1\. /);

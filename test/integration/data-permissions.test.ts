@@ -40,7 +40,8 @@ describe('the data directory and its files are the owner\'s only', () => {
       const source = await createSource(t, 'anarock');
       const res = await t.hook(source.webhookPath, { lead_id: 1, name: 'Ann', country_code: '+91', phone: '9855000001', lead_status: 'New' });
       assert.equal(res.status, 200, JSON.stringify(res.json));
-      assert.deepEqual(readdirSync(dataDir).sort(), ['leadhook.db', 'leadhook.db-shm', 'leadhook.db-wal']);
+      // leadhook.lock (and its journal, while held) is the one-server-per-directory lock; leadhook.lock.pid names its holder.
+      assert.deepEqual(readdirSync(dataDir).sort(), ['leadhook.db', 'leadhook.db-shm', 'leadhook.db-wal', 'leadhook.lock', 'leadhook.lock-journal', 'leadhook.lock.pid']);
       assert.deepEqual(openToOthers(dataDir), []);
       assert.equal(shared(join(root, 'fresh')).mode, '700', 'a parent leadhook creates is private too');
     } finally {

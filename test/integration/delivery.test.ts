@@ -267,18 +267,25 @@ describe('destination URL safety', () => {
 
 describe('delivery isolation and restarts', () => {
   it('a receiver that never answers does not hold back another destination', async () => {
-    const t = await startTestServer({ ...FAST, deliveryConcurrency: 8, deliveryTimeoutMs: 3000 });
+    // The stuck receiver's sends time out only after 120 s: a passing run never gets there, so
+    // "before the stuck one timed out once" is a fact read from the store, not a race against a
+    // wall-clock budget (which a busy machine lost: 20 sends took longer than 2.5 s).
+    const t = await startTestServer({ ...FAST, deliveryConcurrency: 8, deliveryTimeoutMs: 120_000, shutdownGraceMs: 1000 });
     const stuck = await startReceiver(() => undefined); // never answers
     const fast = await startReceiver();
     try {
       const src = await createSource(t, 'praetorian');
-      await t.api('POST', '/api/destinations', { name: 'stuck', url: stuck.url, sourceIds: [src.id] });
+      const stuckDest = await t.api('POST', '/api/destinations', { name: 'stuck', url: stuck.url, sourceIds: [src.id] });
       await t.api('POST', '/api/destinations', { name: 'fast', url: fast.url, sourceIds: [src.id] });
       const leads = Array.from({ length: 20 }, (_, i) => lead(`led_iso${i}`));
-      const started = Date.now();
       await t.hook(src.webhookPath, leads, { authorization: src.secret });
-      await fast.waitFor((r) => r.length >= 20, 2500);
-      assert.ok(Date.now() - started < 2500, 'all 20 reached the healthy receiver before the stuck one timed out once');
+      await fast.waitFor((r) => r.length >= 20, 60_000);
+      const stuckDeliveries = (await t.api('GET', `/api/deliveries?destinationId=${stuckDest.json.id}&limit=500`)).json.items as { status: string; attemptCount: number }[];
+      assert.equal(stuckDeliveries.length, 20);
+      assert.ok(
+        stuckDeliveries.every((d) => d.attemptCount === 0 && (d.status === 'pending' || d.status === 'delivering')),
+        `all 20 reached the healthy receiver while the stuck one had not finished a single attempt: ${JSON.stringify(stuckDeliveries.map((d) => [d.status, d.attemptCount]))}`,
+      );
       assert.ok(stuck.received.length <= 2, 'the stuck destination holds at most its own share of slots');
     } finally {
       await stuck.close();

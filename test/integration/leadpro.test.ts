@@ -124,6 +124,38 @@ describe('LeadPro webhooks over HTTP', () => {
     assert.equal(change.data.toStage, 'contacted');
   });
 
+  it('records every changed field of an update in one field_changed entry, once however often it is retried', async () => {
+    const first = await post(event('lead.created', { id: 9510, full_name: 'Ann Lee', email: 'ann@example.com', message: 'Hello', source: 'rightmove' }));
+    const update = event('lead.updated', { id: 9510, full_name: 'Ann Leigh', email: 'ann.leigh@example.com', message: 'Still looking', source: 'homepage' });
+    const token = await sign(update, source.secret);
+    assert.equal((await post(update, token)).json.leads[0].outcome, 'updated');
+    assert.equal((await post(update, token)).json.leads[0].outcome, 'duplicate');
+    const lead = (await t.api('GET', `/api/leads/${first.json.leads[0].id}`)).json;
+    const changed = lead.timeline.filter((e: any) => e.kind === 'field_changed');
+    assert.equal(changed.length, 1);
+    assert.deepEqual(changed[0].data.changes, {
+      'person.fullName': { from: 'Ann Lee', to: 'Ann Leigh' },
+      'person.lastName': { from: 'Lee', to: 'Leigh' },
+      'person.email': { from: 'ann@example.com', to: 'ann.leigh@example.com' },
+      'person.emailRaw': { from: 'ann@example.com', to: 'ann.leigh@example.com' },
+      message: { from: 'Hello', to: 'Still looking' },
+      'attribution.source': { from: 'rightmove', to: 'homepage' },
+    });
+    assert.match(changed[0].summary, /^Changed person\.fullName: Ann Lee → Ann Leigh; /);
+    assert.equal(lead.attribution.source, 'homepage', 'attribution is the latest');
+    assert.equal(lead.firstAttribution.source, 'rightmove', 'firstAttribution keeps where the lead came from');
+  });
+
+  it('bounds a field_changed summary that quotes a huge provider value, keeping the whole value in data', async () => {
+    const first = await post(event('lead.created', { id: 9520, message: 'short' }));
+    const long = 'long message '.repeat(2000);
+    await post(event('lead.updated', { id: 9520, message: long }));
+    const lead = (await t.api('GET', `/api/leads/${first.json.leads[0].id}`)).json;
+    const changed = lead.timeline.find((e: any) => e.kind === 'field_changed');
+    assert.ok(changed.summary.length <= 200);
+    assert.equal(changed.data.changes.message.to, long.trim());
+  });
+
   it('keeps an unknown stage raw with stage unknown', async () => {
     const res = await post(event('lead.created', { id: 9600, stage: 'ON_HOLD_FOREVER' }));
     const lead = (await t.api('GET', `/api/leads/${res.json.leads[0].id}`)).json;

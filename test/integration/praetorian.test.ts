@@ -82,6 +82,34 @@ describe('Praetorian webhooks over HTTP', () => {
     assert.equal(stored.status, 'duplicate');
   });
 
+  it('applies a resent id with more data as an update, and answers duplicate to late retries of any earlier version', async () => {
+    const v1 = { id: 'led_resent', data: { first_name: 'John', phone: '+1 415 555 2671' } };
+    const v2 = { ...v1, url: 'https://some-site.com/form/', data: { ...v1.data, last_name: 'Doe', email: 'john@example.com', interested_in: 'A ride-along' } };
+    const v3 = { ...v2, data: { ...v2.data, email: 'john.doe@example.com' } };
+    assert.equal((await t.hook(source.webhookPath, [v1], auth)).json.leads[0].outcome, 'created');
+    assert.equal((await t.hook(source.webhookPath, [v2], auth)).json.leads[0].outcome, 'updated');
+    assert.equal((await t.hook(source.webhookPath, [v3], auth)).json.leads[0].outcome, 'updated');
+    const retries = await t.hook(source.webhookPath, [v1, v2, v3], auth);
+    assert.deepEqual(retries.json.leads.map((l: any) => l.outcome), ['duplicate', 'duplicate', 'duplicate']);
+    const lead = (await t.api('GET', `/api/leads/${retries.json.leads[0].id}`)).json;
+    assert.equal(lead.version, 3);
+    assert.equal(lead.person.fullName, 'John Doe');
+    assert.equal(lead.person.email, 'john.doe@example.com');
+    assert.equal(lead.message, 'A ride-along');
+    assert.equal(lead.attribution.pageUrl, 'https://some-site.com/form/');
+    assert.equal(lead.firstAttribution.pageUrl, null, 'the first version had no page');
+    assert.equal(lead.lastProviderUpdateAt, null, 'Praetorian carries no update time: ordered by receipt');
+    const kinds = lead.timeline.map((e: any) => e.kind);
+    assert.equal(kinds[0], 'first_received', 'no created time: first received, not created');
+    const changes = lead.timeline.filter((e: any) => e.kind === 'field_changed').map((e: any) => e.data.changes);
+    assert.equal(changes.length, 2);
+    assert.deepEqual(changes[0]['person.lastName'], { from: null, to: 'Doe' });
+    assert.deepEqual(changes[1], {
+      'person.email': { from: 'john@example.com', to: 'john.doe@example.com' },
+      'person.emailRaw': { from: 'john@example.com', to: 'john.doe@example.com' },
+    });
+  });
+
   it('keeps a valid lead when its sibling has wrong types everywhere', async () => {
     const res = await t.hook(source.webhookPath, [{ id: { nested: 1 }, data: 'nope' }, 42, lead('led_sibling_ok'), null], auth);
     assert.equal(res.status, 200);
@@ -153,5 +181,8 @@ describe('a Praetorian batch past the per-webhook item limit', () => {
       ['led_cap1001', 'created'],
     ]);
     assert.equal((await t.api('GET', '/api/leads?q=led_cap1001')).json.items.length, 1);
+    const stored = (await t.api('GET', `/api/requests/${res.json.requestId}`)).json;
+    assert.equal(stored.itemCounts.quarantined, 2, 'the request keeps the outcome it was answered with');
+    assert.deepEqual([stored.reprocesses[0].itemCounts.created, stored.reprocesses[0].itemCounts.quarantined], [2, 0], 'the reprocess is recorded beside it');
   });
 });

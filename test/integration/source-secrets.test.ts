@@ -21,7 +21,7 @@ const NEVER_MATCHING: readonly [string, RegExp][] = [
 
 describe('a source secret is refused when it could never match', () => {
   let t: TestServer;
-  let casayes: { id: string };
+  let casayes: { id: string; webhookPath: string };
 
   before(async () => {
     t = await startTestServer();
@@ -43,7 +43,7 @@ describe('a source secret is refused when it could never match', () => {
       assert.match(rotated.json.error.message, reason);
     }
     assert.equal((await t.api('GET', '/api/sources')).json.items.length, 1, 'no source was created');
-    const stillOriginal = await t.hook(`/hooks/${casayes.id}`, fixtureBytes('casayes', 'seed-lead.json'), { token: 'original-token-123' });
+    const stillOriginal = await t.hook(casayes.webhookPath, fixtureBytes('casayes', 'seed-lead.json'), { token: 'original-token-123' });
     assert.equal(stillOriginal.status, 200, 'a refused rotation leaves the secret as it was');
   });
 
@@ -74,7 +74,7 @@ describe('a source secret is refused when it could never match', () => {
           assert.equal(res.json.error.code, 'LH_E_VALIDATION', JSON.stringify(res.json));
           return;
         }
-        const hook = await send(t, 'POST', `/hooks/${casayes.id}`, { headers: { 'content-type': 'application/json', token: s }, body });
+        const hook = await send(t, 'POST', casayes.webhookPath, { headers: { 'content-type': 'application/json', token: s }, body });
         assert.equal(hook.status, 200, `${JSON.stringify(s)} was accepted but does not authenticate: ${hook.text}`);
       }),
       100,

@@ -183,7 +183,7 @@ describe('admin API: no spelling of a path reaches an admin handler without the 
 
   it('leaves only the public webhook and health routes outside the admin API', () => {
     const outside = new Set(registeredRoutes(t).map(([, path]) => path).filter((path) => !path.startsWith('/api')));
-    assert.deepEqual([...outside].sort(), ['/health', '/healthz', '/hooks/:sourceId']);
+    assert.deepEqual([...outside].sort(), ['/health', '/healthz', '/hooks/:token']);
   });
 
   it('refuses to start when a route under /api is registered outside the admin API plugin', async () => {

@@ -86,14 +86,15 @@ async function assertRefused(source: any, body: string, headers: Record<string, 
   return res;
 }
 
-/** Every source id the suite created: none may appear whole in the log. */
-const sourceIds: string[] = [];
+/** The URL token of every source the suite created (the secret part of its webhook URL): none may appear whole in the log. */
+const urlTokens: string[] = [];
+const urlToken = (source: { webhookPath: string }) => source.webhookPath.slice('/hooks/'.length);
 
 async function create(provider: string, extra: Record<string, unknown> = {}): Promise<any> {
   const res = await t.api('POST', '/api/sources', { provider, name: `${provider} auth`, ...extra });
   assert.equal(res.status, 201);
   credentialsUsed.add(res.json.secret);
-  sourceIds.push(res.json.id);
+  urlTokens.push(urlToken(res.json));
   return res.json;
 }
 
@@ -225,9 +226,9 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
     assert.equal(res.status, 200, 'the untouched token still works, so the refusals above are about each change');
   });
 
-  it('Anarock (the URL is the credential): unknown, truncated, altered, other-case or deleted source ids are 404 and store nothing', async () => {
+  it('Anarock (the URL is the credential): unknown, truncated, altered, other-case or deleted URL tokens, and public ids, are 404 and store nothing', async () => {
     const before = (await t.api('GET', '/api/requests?limit=500')).json.items.length;
-    const id: string = src.anarock.id;
+    const id: string = urlToken(src.anarock);
     const deleted = (await t.api('POST', '/api/sources', { provider: 'anarock', name: 'gone' })).json;
     assert.equal((await t.api('DELETE', `/api/sources/${deleted.id}`)).status, 204);
     const flip = (c: string) => (c === 'a' ? 'b' : 'a');
@@ -236,11 +237,12 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
       id.slice(0, 12),
       `${id}x`,
       `${id.slice(0, -1)}${flip(id.slice(-1))}`,
-      `src_${flip(id[4]!)}${id.slice(5)}`,
+      `wh_${flip(id[3]!)}${id.slice(4)}`,
       id.toUpperCase(),
-      `src_${'0'.repeat(32)}`,
-      deleted.id,
-      src.praetorian.id.replace(/.$/, (c: string) => flip(c)),
+      `wh_${'0'.repeat(32)}`,
+      urlToken(deleted),
+      urlToken(src.praetorian).replace(/.$/, (c: string) => flip(c)),
+      src.anarock.id,
     ];
     for (const bad of ids) {
       const res = await hookAs({ id: encodeURIComponent(bad) }, leadBody('anarock'), {});
@@ -302,7 +304,7 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
     );
   });
 
-  it('logs a flood of refused webhooks as at most one line a minute per source, without the source id', async () => {
+  it('logs a flood of refused webhooks as at most one line a minute per source, naming it by its public id, never by its URL', async () => {
     const flooded = [await create('praetorian'), await create('leadpro')];
     const from = lines.length;
     const rounds = 20;
@@ -315,8 +317,8 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
     assert.ok(refusals.length >= flooded.length && refusals.length <= 2 * flooded.length, `${refusals.length} lines for ${rounds * flooded.length} refusals`);
     assert.equal(logged.filter((line) => line.includes('LH_E_WEBHOOK_UNAUTHORIZED')).length, 0, 'no second line per refusal');
     for (const source of flooded) {
-      assert.equal(logged.some((line) => line.includes(source.id)), false, 'no line holds the whole source id');
-      assert.ok(refusals.some((line) => JSON.parse(line).sourceId === `${source.id.slice(0, 8)}…`), 'the line names the source by its start');
+      assert.equal(logged.some((line) => line.includes(urlToken(source))), false, 'no line holds the URL token');
+      assert.ok(refusals.some((line) => JSON.parse(line).sourceId === source.id), 'the line names the source by its public id');
     }
   });
 
@@ -432,8 +434,8 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
       const log = lines.join('');
       assert.match(log, /webhook credentials rejected/, 'the refusals were logged, so the log is the one to check');
       assert.equal(t.server.app.log.level, 'trace');
-      // Anarock's webhook URL is its credential: no log line may hold it (the admin API shows it by design).
-      const logOnly = [src.anarock.id as string];
+      // Anarock's webhook URL is its credential: no log line may hold it (the source's admin view shows it by design).
+      const logOnly = [urlToken(src.anarock)];
       const everything = answers.join('\n');
       // The admin token and the created secrets may appear in the answers that created them; these were not recorded.
       const pieces = new Set<string>();
@@ -444,7 +446,7 @@ describe('webhook authentication: wrong, missing, truncated, reused and probing 
         for (let i = 0; i + 16 <= c.length; i += 8) pieces.add(c.slice(i, i + 16));
       }
       for (const id of logOnly) for (let i = 0; i + 16 <= id.length; i += 8) assert.equal(log.includes(id.slice(i, i + 16)), false, `the log contains a piece of ${id}`);
-      for (const id of sourceIds) assert.equal(log.includes(id), false, `the log contains the source id ${id}`);
+      for (const token of urlTokens) assert.equal(log.includes(token), false, `the log contains the URL token ${token}`);
       for (const piece of pieces) {
         assert.equal(log.includes(piece), false, `the log contains ${JSON.stringify(piece)}`);
         assert.equal(everything.includes(piece), false, `an answer contains ${JSON.stringify(piece)}`);

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { SETTINGS } from '../../src/config.js';
 import { MAX_WARNINGS } from '../../src/core/json/capped-warnings.js';
 import { MAX_ITEMS_PER_WEBHOOK, OVER_ITEM_LIMIT_REASON } from '../../src/ingest/prepare-items.js';
-import { databaseFile } from '../../src/server.js';
-import { ITEM_LIMITS, ITEM_REASON_LENGTH, REQUEST_REASON_LENGTH } from '../../src/storage/port.js';
+import { ITEM_LIMITS, ITEM_REASON_LENGTH, REPROCESS_LIMITS, REQUEST_REASON_LENGTH } from '../../src/storage/port.js';
 import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
-import { PROVIDERS, assertAnswer, assertHealthy, check, credentials, pick, send, signJwt, type Provider, type RawResponse } from './support.js';
+import { PROVIDERS, assertAnswer, assertHealthy, check, credentials, databaseBytes, pick, send, signJwt, type Provider, type RawResponse } from './support.js';
 
 /**
  * The cost model of one webhook (issue 9), asserted on counts and bytes, never on a clock: whatever
@@ -38,16 +36,6 @@ const sources = {} as Record<Provider, { id: string; webhookPath: string; secret
 let serial = 0;
 const uniqueId = (prefix: string) => `${prefix}_${process.pid}_${++serial}`;
 
-/** Pages in use in the database, in bytes; read through a read-only connection (committed WAL included). */
-function databaseBytes(): number {
-  const db = new Database(databaseFile(t.dataDir), { readonly: true, fileMustExist: true });
-  try {
-    const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
-    return pages * (db.pragma('page_size', { simple: true }) as number);
-  } finally {
-    db.close();
-  }
-}
 
 /** The provider's field for its lead id, in the object that carries the lead. */
 const ID_FIELD: Record<Provider, string> = { anarock: 'lead_id', casayes: 'LeadReference', leadpro: 'id', praetorian: 'id' };
@@ -146,11 +134,11 @@ function hostileShapes(provider: Provider, size: number): Hostile[] {
 async function postAndMeasure(provider: Provider, label: string, body: Buffer): Promise<void> {
   assert.ok(body.length <= BODY_LIMIT, `${label}: a body within the limit (${body.length})`);
   const where = `${provider} ${label} (${body.length} bytes)`;
-  const dbBefore = databaseBytes();
+  const dbBefore = databaseBytes(t);
   const source = sources[provider];
   const res: RawResponse = await send(t, 'POST', source.webhookPath, { body, headers: { 'content-type': 'application/json', ...credentialsFor(provider, source.secret) } });
   assertAnswer(res, where);
-  const grown = databaseBytes() - dbBefore;
+  const grown = databaseBytes(t) - dbBefore;
   const dbBound = DB_BYTES_PER_BODY_BYTE * body.length + DB_FIXED_BYTES;
   assert.ok(grown <= dbBound, `${where}: the database grew by ${grown} bytes, more than ${dbBound}`);
   if (process.env.HOSTILE_DEBUG) console.error(where, (grown / body.length).toFixed(2));
@@ -240,8 +228,11 @@ describe('hostile bodies up to the size limit: every cost bounded by the body si
     assert.equal(again.json.quarantined.length, ITEM_LIMITS.quarantinedKept);
     assert.deepEqual(again.json.leads.map((l: any) => l.outcome), ['created']);
     const stored = (await t.api('GET', `/api/requests/${listed.id}`)).json;
-    assert.equal(stored.quarantine.count, items - 1);
-    assert.deepEqual(stored.quarantine.reasons.map((r: any) => [r.count, r.firstIndexes]), [[items - 1, [0, 1, 2, 3, 4]]]);
+    assert.equal(stored.quarantine.count, items, 'the request keeps the outcome it was answered with');
+    const [reprocessed] = stored.reprocesses;
+    assert.equal(reprocessed.quarantine.count, items - 1);
+    assert.deepEqual(reprocessed.quarantine.reasons.map((r: any) => [r.count, r.firstIndexes]), [[items - 1, [0, 1, 2, 3, 4]]]);
+    assert.ok(reprocessed.items.length <= REPROCESS_LIMITS.itemsPerReprocess);
     assert.ok(stored.reprocessedAt);
   });
 });

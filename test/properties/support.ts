@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { databaseFile } from '../../src/server.js';
 import { createSource, type TestServer } from '../helpers/server.js';
 
 /**
@@ -94,6 +96,20 @@ export function credentials(provider: Provider, secret: string, body: Buffer | s
       return { authorization: secret };
     case 'leadpro':
       return { authorization: `Bearer ${signJwt(body, secret)}` };
+  }
+}
+
+/** A body carrying one lead `id` named `name`, for each provider (for LeadPro it is also the JWT's claims: see {@link credentials}). */
+export function leadBodyFor(provider: Provider, id: string, name: string): string {
+  switch (provider) {
+    case 'praetorian':
+      return JSON.stringify([{ id, data: { first_name: name, email: `${id}@example.com` } }]);
+    case 'casayes':
+      return JSON.stringify({ LeadReference: id, SenderName: name });
+    case 'leadpro':
+      return JSON.stringify({ event: 'lead.updated', data: { id, full_name: name } });
+    case 'anarock':
+      return JSON.stringify({ lead_id: id, name });
   }
 }
 
@@ -210,4 +226,15 @@ export async function seedAdminIds(t: TestServer): Promise<AdminIds> {
 /** A route pattern with real ids, so that a route missing the token check would act (and show it) rather than 404. */
 export function adminPath(pattern: string, ids: AdminIds): string {
   return pattern.replace(/\/api\/([a-z-]+)\/:id/, (_m, kind: string) => `/api/${kind}/${ids[kind] ?? 'x'}`).replace(/:[a-zA-Z]+/g, 'x');
+}
+
+/** Pages in use in the server's database, in bytes; read through a read-only connection (committed WAL included). */
+export function databaseBytes(t: TestServer): number {
+  const db = new Database(databaseFile(t.dataDir), { readonly: true, fileMustExist: true });
+  try {
+    const pages = (db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number);
+    return pages * (db.pragma('page_size', { simple: true }) as number);
+  } finally {
+    db.close();
+  }
 }

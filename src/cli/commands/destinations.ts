@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from '../../core/lead-events.js';
-import { stringFlag, usageError, type FlagValues } from '../args.js';
+import { isFlagSet, stringFlag, usageError, type FlagValues } from '../args.js';
 import { seg, type CommandContext, type CommandGroup } from '../command.js';
 import { fields, json, printable, table, time } from '../format.js';
 
@@ -11,6 +11,8 @@ interface DestinationOut {
   events: string[];
   filter: string | null;
   sourceIds: string[] | null;
+  /** Whether test leads' events are forwarded too; absent in answers of older servers. */
+  includeTest?: boolean;
   enabled: boolean;
   disabledAt: string | null;
   disabledReason: string | null;
@@ -48,7 +50,7 @@ interface RuleTemplateOut {
 const VERIFY_HINT =
   'receivers check the Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature with this secret, e.g. new Webhook(secret).verify(rawBody, headers) from the standardwebhooks npm package';
 
-const ADD_USAGE = 'destinations add --name <name> --url <url> [--events E,…] [--filter <cel> | --template <id>] [--source <id>,…]';
+const ADD_USAGE = 'destinations add --name <name> --url <url> [--events E,…] [--filter <cel> | --template <id>] [--source <id>,…] [--include-test]';
 
 type Row = readonly [string, string | null | undefined];
 
@@ -76,6 +78,7 @@ function describe(d: DestinationOut, head: readonly Row[] = [], tail: readonly R
     ['Events', d.events.join(', ')],
     ['Filter', d.filter === null ? 'none (every event)' : oneLine(d.filter)],
     ['Sources', d.sourceIds === null ? 'every source' : d.sourceIds.join(', ')],
+    ['Test leads', d.includeTest === undefined ? undefined : d.includeTest ? 'forwarded too' : 'not forwarded'],
     ['Secret', d.secret === undefined ? undefined : `${d.secret}   (shown once)`],
     ['Verify', d.secret === undefined ? undefined : VERIFY_HINT],
     ...tail,
@@ -104,6 +107,7 @@ async function add(ctx: CommandContext): Promise<void> {
     ...(filter === undefined ? {} : { filter }),
     ...(template === undefined ? {} : { filterTemplate: template }),
     ...(sourceIds === undefined ? {} : { sourceIds }),
+    ...(isFlagSet(v, 'include-test') ? { includeTest: true } : {}),
   })) as DestinationOut;
   if (ctx.isJson) return ctx.out(json(d));
   ctx.out(`Created destination ${d.id} (${printable(JSON.stringify(d.name))}).\n\n${describe(d)}\nCheck the receiver with: leadhook destinations test ${d.id}\n`);
@@ -222,6 +226,7 @@ export const destinations: CommandGroup = {
         filter: { type: 'string' },
         template: { type: 'string' },
         source: { type: 'string', multiple: true },
+        'include-test': { type: 'boolean' },
       },
       details: [
         '--url        the receiver\'s URL (here --url is not the server\'s: set LEADHOOK_URL, or PORT, to reach a server elsewhere)',
@@ -229,6 +234,7 @@ export const destinations: CommandGroup = {
         '--filter     CEL over event, lead and payload, e.g. \'payload.action == "status_update"\'; a missing field means no match',
         "--template   a ready-made filter by id (see 'leadhook destinations templates')",
         '--source     only leads of these sources (comma list, or repeat the flag); default: every source',
+        '--include-test  also forward test leads (a provider\'s test flag, e.g. Praetorian production: false); default: not',
       ],
       run: add,
     },

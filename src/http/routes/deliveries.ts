@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { hubError } from '../../core/errors.js';
+import { readBound } from '../../core/date-bounds.js';
+import { HubError, hubError } from '../../core/errors.js';
 import { timeOrderedId } from '../../core/ids.js';
 import { checkDestinationUrl } from '../../delivery/destination-url.js';
 import { dispatcherFor } from '../../delivery/public-only-dispatcher.js';
@@ -18,7 +19,11 @@ interface DeliveriesQueryIn {
 }
 
 /** `/api/deliveries`, retry and replay, and `POST /api/destinations/:id/test`. */
-export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeoutMs: number; allowPrivateDestinations: boolean }): void {
+export function deliveryRoutes(
+  app: FastifyInstance,
+  /** `timeZone`: where a plain `since` date starts (LEADHOOK_TIMEZONE). */
+  deps: { store: Store; timeoutMs: number; allowPrivateDestinations: boolean; timeZone: string },
+): void {
   const { store } = deps;
   app.get<{ Querystring: DeliveriesQueryIn }>(
     '/api/deliveries',
@@ -64,13 +69,16 @@ export function deliveryRoutes(app: FastifyInstance, deps: { store: Store; timeo
           type: 'object',
           required: ['since'],
           additionalProperties: false,
-          properties: { since: { type: 'string', format: 'date-time' }, status: { type: 'string', enum: ['failed', 'succeeded', 'filtered'] } },
+          // A date (`2026-12-01`, that day's start) or an ISO time: read by readBound, which names the formats.
+          properties: { since: { type: 'string', minLength: 1, maxLength: 64 }, status: { type: 'string', enum: ['failed', 'succeeded', 'filtered'] } },
         },
       },
     },
     async (request) => {
+      const read = readBound('since', request.body.since, 'since', deps.timeZone);
+      if (!read.ok) throw new HubError('LH_E_VALIDATION', [read.message], { details: { field: 'since', location: 'body' } });
       const dest = await mustGet(store, request.params.id);
-      const since = new Date(request.body.since).toISOString();
+      const since = read.bound.kind === 'since' ? read.bound.atOrAfter : read.bound.atOrBefore;
       const requeued = await store.delivery.replayDeliveries(dest.id, since, request.body.status, new Date().toISOString());
       return { requeued };
     },

@@ -26,6 +26,7 @@ interface DestinationIn {
   filter?: string | null;
   filterTemplate?: string;
   sourceIds?: string[] | null;
+  includeTest?: boolean;
 }
 
 interface DestinationPatch extends Partial<DestinationIn> {
@@ -40,6 +41,7 @@ const props = {
   filter: { type: ['string', 'null'], maxLength: 4096 },
   filterTemplate: { type: 'string' },
   sourceIds: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, uniqueItems: true },
+  includeTest: { type: 'boolean' },
 } as const;
 
 /** Destination DTO; the signing secret only when just created or rotated. */
@@ -51,6 +53,7 @@ export function destinationOut(d: DestinationRecord, withSecret: boolean) {
     events: d.events,
     filter: d.filter,
     sourceIds: d.sourceIds,
+    includeTest: d.includeTest,
     enabled: d.disabledAt === null,
     disabledAt: d.disabledAt,
     disabledReason: d.disabledReason,
@@ -83,6 +86,7 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
         events: b.events ?? [...EVENT_TYPES],
         filter: checkedFilter(b.filter ?? null, b.filterTemplate),
         sourceIds: await checkedSources(store, b.sourceIds ?? null),
+        includeTest: b.includeTest ?? false,
         secret: newSigningSecret(),
         createdAt: new Date().toISOString(),
       }, deps.maxDestinations);
@@ -112,6 +116,7 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
       if (b.events !== undefined) changes.events = b.events;
       if (b.filter !== undefined || b.filterTemplate !== undefined) changes.filter = checkedFilter(b.filter ?? null, b.filterTemplate);
       if (b.sourceIds !== undefined) changes.sourceIds = await checkedSources(store, b.sourceIds);
+      if (b.includeTest !== undefined) changes.includeTest = b.includeTest;
       if (b.enabled === true) Object.assign(changes, { disabledAt: null, disabledReason: null });
       if (b.enabled === false && current.disabledAt === null) Object.assign(changes, { disabledAt: now.toISOString(), disabledReason: 'disabled through the API' });
       if (b.rotateSecret === true) {

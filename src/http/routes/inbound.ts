@@ -5,7 +5,8 @@ import type { Store } from '../../storage/port.js';
 import { LogThrottle } from '../log-throttle.js';
 
 /**
- * `POST /hooks/:sourceId`: the providers' webhooks. Bodies are taken as raw bytes whatever the
+ * `POST /hooks/:token`: the providers' webhooks, each source's by the token of its URL (a credential,
+ * never logged: refusals name the source's public id). Bodies are taken as raw bytes whatever the
  * content type (they are stored exactly and read by the provider adapter). Always answers 200 on
  * success, never 201/202: Praetorian retries anything else (providers.md §0).
  */
@@ -21,11 +22,11 @@ export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOpt
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.post<{ Params: { sourceId: string } }>('/hooks/:sourceId', { onRequest: hideContentType, preValidation: restoreContentType }, async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/hooks/:token', { onRequest: hideContentType, preValidation: restoreContentType }, async (request, reply) => {
     const out = await receiveWebhook(
       opts.store,
       {
-        sourceId: request.params.sourceId,
+        urlToken: request.params.token,
         headers: request.headers,
         body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
         contentType: request.headers['content-type'] ?? null,
@@ -34,7 +35,7 @@ export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOpt
       (w) => {
         const held = refusalLog.admit(w.sourceId);
         if (held === null) return;
-        const fields = { sourceId: sourcePrefix(w.sourceId), provider: w.provider, ...(held > 0 ? { refusedSinceLastLine: held } : {}) };
+        const fields = { sourceId: w.sourceId, provider: w.provider, ...(held > 0 ? { refusedSinceLastLine: held } : {}) };
         request.log.warn(fields, `webhook credentials rejected (${w.reason})`);
       },
     );
@@ -43,19 +44,11 @@ export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOpt
 
   app.route({
     method: ['GET', 'PUT', 'PATCH', 'DELETE'],
-    url: '/hooks/:sourceId',
+    url: '/hooks/:token',
     handler: async (request) => {
       throw new HubError('LH_E_METHOD_NOT_ALLOWED', [request.method], { details: { allowed: ['POST'] } });
     },
   });
-}
-
-/**
- * A source id is a credential (the whole of Anarock's): a log line shows its start, enough to tell
- * sources apart, as the 404 answer does (receive-webhook.ts shownSourceId).
- */
-function sourcePrefix(id: string): string {
-  return `${id.slice(0, 8)}…`;
 }
 
 const ORIGINAL_CONTENT_TYPE = Symbol('leadhook.originalContentType');

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { HubError, hubError } from '../../core/errors.js';
+import { readBound } from '../../core/date-bounds.js';
 import { STAGES } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
 import { phoneSearchCandidates } from '../../core/normalize/phone.js';
 import { text } from '../../core/normalize/text.js';
 import { isProviderId, providers } from '../../providers/index.js';
 import type { LeadQuery, Store } from '../../storage/port.js';
+import { ERASURE_BY, erasureActor } from './held-requests.js';
 
 interface LeadsQueryIn {
   phone?: string;
@@ -14,8 +16,26 @@ interface LeadsQueryIn {
   stage?: string;
   provider?: string;
   sourceId?: string;
+  isTest?: 'true' | 'false' | 'all';
+  firstSeenSince?: string;
+  firstSeenUntil?: string;
+  lastActivitySince?: string;
+  lastActivityUntil?: string;
   limit?: number;
   cursor?: string;
+}
+
+/** The date filters: query parameter, how it bounds, and the LeadQuery field it sets. */
+const DATE_FILTERS = [
+  ['firstSeenSince', 'since'],
+  ['firstSeenUntil', 'until'],
+  ['lastActivitySince', 'since'],
+  ['lastActivityUntil', 'until'],
+] as const;
+
+export interface LeadRouteOptions {
+  /** IANA zone plain dates of the date filters are read in (`LEADHOOK_TIMEZONE`). */
+  timeZone: string;
 }
 
 const str = { type: 'string', minLength: 1, maxLength: 500 } as const;
@@ -23,8 +43,8 @@ const str = { type: 'string', minLength: 1, maxLength: 500 } as const;
 /** The regions a typed phone number is read in: every provider's home country. */
 const SEARCH_REGIONS = [...new Set(Object.values(providers).map((p) => p.homeCountry))];
 
-/** `GET /api/leads`, `GET /api/leads/:id`. */
-export function leadRoutes(app: FastifyInstance, store: Store): void {
+/** `GET /api/leads`, `GET /api/leads/:id`, `DELETE /api/leads/:id?erase=personal-data`. */
+export function leadRoutes(app: FastifyInstance, store: Store, options: LeadRouteOptions = { timeZone: 'UTC' }): void {
   app.get<{ Querystring: LeadsQueryIn }>(
     '/api/leads',
     {
@@ -32,22 +52,59 @@ export function leadRoutes(app: FastifyInstance, store: Store): void {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { phone: str, email: str, q: str, stage: str, provider: str, sourceId: str, cursor: str, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: { phone: str, email: str, q: str, stage: str, provider: str, sourceId: str, isTest: { type: 'string', enum: ['true', 'false', 'all'] }, firstSeenSince: str, firstSeenUntil: str, lastActivitySince: str, lastActivityUntil: str, cursor: str, limit: { type: 'integer', minimum: 1, maximum: 500 } },
         },
       },
     },
-    async (request) => store.listLeads(toLeadQuery(request.query)),
+    async (request) => store.listLeads(toLeadQuery(request.query, options.timeZone)),
   );
 
+  // An erased lead answers 200 like any other, with its personal data emptied, `erasedAt`, and the
+  // audit stub in `erasure` (src/storage/sqlite/erase-lead.ts).
   app.get<{ Params: { id: string } }>('/api/leads/:id', async (request) => {
     const lead = await store.getLead(request.params.id);
     if (lead === null) throw hubError('LH_E_LEAD_NOT_FOUND', request.params.id);
-    return lead;
+    const erasure = await store.getLeadErasure(lead.id);
+    return erasure === null ? lead : { ...lead, erasedAt: erasure.erasedAt, erasure };
   });
+
+  app.delete<{ Params: { id: string }; Querystring: { erase?: string; by?: string } }>(
+    '/api/leads/:id',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { erase: str, by: ERASURE_BY } } } },
+    async (request) => {
+      if (request.query.erase !== 'personal-data') {
+        throw new HubError('LH_E_VALIDATION', [
+          'erase must be personal-data (DELETE /api/leads/:id?erase=personal-data): a lead is never deleted, its personal data is erased and its stage, ids and times are kept',
+        ]);
+      }
+      const erasure = await store.eraseLead(request.params.id, erasureActor(request), new Date().toISOString());
+      if (erasure === null) throw hubError('LH_E_LEAD_NOT_FOUND', request.params.id);
+      return erasure;
+    },
+  );
 }
 
-function toLeadQuery(q: LeadsQueryIn): LeadQuery {
+/** Read the date filters into the query: ISO UTC bounds, or a 400 naming the parameter and the formats. */
+function addDateBounds(query: LeadQuery, q: LeadsQueryIn, timeZone: string): void {
+  for (const [field, kind] of DATE_FILTERS) {
+    const value = q[field];
+    if (value === undefined) continue;
+    const read = readBound(field, value, kind, timeZone);
+    if (!read.ok) throw new HubError('LH_E_VALIDATION', [read.message]);
+    query[field] = read.bound.kind === 'since' ? read.bound.atOrAfter : read.bound.atOrBefore;
+  }
+  for (const on of ['firstSeen', 'lastActivity'] as const) {
+    const since = query[`${on}Since`];
+    const until = query[`${on}Until`];
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new HubError('LH_E_VALIDATION', [`${on}Since (${since}) is after ${on}Until (${until}): no lead can match`]);
+    }
+  }
+}
+
+function toLeadQuery(q: LeadsQueryIn, timeZone: string): LeadQuery {
   const query: LeadQuery = { limit: q.limit ?? 50 };
+  addDateBounds(query, q, timeZone);
   if (q.stage !== undefined) {
     if (!(STAGES as readonly string[]).includes(q.stage)) throw new HubError('LH_E_VALIDATION', [`stage must be one of ${STAGES.join(', ')}`]);
     query.stage = q.stage;
@@ -66,6 +123,8 @@ function toLeadQuery(q: LeadsQueryIn): LeadQuery {
     query.q = searched;
   }
   if (q.sourceId !== undefined) query.sourceId = q.sourceId;
+  // Test leads (a provider's test flag) only when asked for: `true` lists only them, `all` every lead.
+  if (q.isTest !== 'all') query.isTest = q.isTest === 'true';
   if (q.cursor !== undefined) query.cursor = q.cursor;
   return query;
 }

@@ -3,27 +3,21 @@ import { hubError } from '../../core/errors.js';
 import { reprocessRequest } from '../../ingest/reprocess-request.js';
 import { webhookBody } from '../../ingest/receive-webhook.js';
 import type { RequestStatus, Store } from '../../storage/port.js';
+import { bodyAsText } from './body-text.js';
+import { isRefusalId, refusalOut } from './refusal-out.js';
 
 interface RequestsQueryIn {
   sourceId?: string;
-  status?: RequestStatus;
+  /** `rejected`: the refused webhooks kept per source, instead of stored requests. */
+  status?: RequestStatus | 'rejected';
   limit?: number;
   cursor?: string;
 }
 
-/** C0 controls but tab, line feed and carriage return: JSON escapes each as six characters. */
-const ESCAPED_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
-
 /**
- * The body as text when it is UTF-8 without control characters, else null (shown as base64): either
- * way the answer is at most twice the body, whatever bytes a webhook sent.
+ * `GET /api/requests`, `GET /api/requests/:id`, `POST /api/requests/:id/reprocess`. Refused
+ * webhooks are listed with `status=rejected` and shown by their `rej_…` id.
  */
-function bodyAsText(body: Buffer): string | null {
-  const text = body.toString('utf8');
-  return !ESCAPED_CONTROLS.test(text) && Buffer.from(text, 'utf8').equals(body) ? text : null;
-}
-
-/** `GET /api/requests`, `GET /api/requests/:id`, `POST /api/requests/:id/reprocess`. */
 export function requestRoutes(app: FastifyInstance, store: Store): void {
   app.get<{ Querystring: RequestsQueryIn }>(
     '/api/requests',
@@ -34,7 +28,7 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
           additionalProperties: false,
           properties: {
             sourceId: { type: 'string', minLength: 1 },
-            status: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined'] },
+            status: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined', 'rejected'] },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
             cursor: { type: 'string', minLength: 1 },
           },
@@ -43,11 +37,23 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
     },
     async (request) => {
       const { sourceId, status, limit, cursor } = request.query;
-      return store.listRequests({ limit: limit ?? 50, ...(sourceId ? { sourceId } : {}), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
+      const query = { limit: limit ?? 50, ...(sourceId ? { sourceId } : {}), ...(cursor ? { cursor } : {}) };
+      if (status === 'rejected') {
+        const page = await store.refusals.list(query);
+        return { items: page.items.map(refusalOut), nextCursor: page.nextCursor };
+      }
+      const page = await store.listRequests({ ...query, ...(status ? { status } : {}) });
+      // So that a list empty of stored requests still says when webhooks are being refused.
+      return { ...page, refusals: await store.refusals.counts(sourceId) };
     },
   );
 
   app.get<{ Params: { id: string } }>('/api/requests/:id', async (request) => {
+    if (isRefusalId(request.params.id)) {
+      const refusal = await store.refusals.get(request.params.id);
+      if (refusal === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
+      return refusalOut(refusal);
+    }
     const stored = await store.getRequest(request.params.id);
     if (stored === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
     const { body, authPayload, ...rest } = stored;

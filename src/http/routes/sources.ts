@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { HubError, hubError } from '../../core/errors.js';
-import { newSecret, secretId } from '../../core/ids.js';
+import { newSecret, secretId, timeOrderedId } from '../../core/ids.js';
 import { PROVIDER_IDS } from '../../core/lead.js';
 import { checkSecret } from '../../core/source-secret.js';
 import { isSupportedCountry } from '../../core/normalize/phone.js';
@@ -18,24 +18,49 @@ interface SourcePatch {
   name?: string;
   secret?: string;
   rotateSecret?: boolean;
+  overlapHours?: number;
   defaultCountry?: string | null;
 }
+
+/** Hours a replaced secret or URL token is still accepted when the rotation does not say. */
+export const DEFAULT_OVERLAP_HOURS = 24;
+/** Longest overlap a rotation may ask for: 30 days. */
+export const MAX_OVERLAP_HOURS = 24 * 30;
 
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const secretSchema = { type: 'string', minLength: 8, maxLength: 4096 } as const;
 const countrySchema = { type: ['string', 'null'], minLength: 2, maxLength: 2 } as const;
+const overlapSchema = { type: 'number', minimum: 0, maximum: MAX_OVERLAP_HOURS } as const;
 
-/** Source DTO. The secret is shown only when it was just created or changed. */
-export function sourceOut(source: SourceRecord, publicUrl: string | null, withSecret: boolean) {
+/** What a source's DTO includes besides its public fields. */
+interface Shown {
+  /** The webhook URL (its token is a credential): only in the source's own admin view. */
+  url: boolean;
+  /** The secret: only when it was just created or changed. */
+  secret: boolean;
+}
+
+/** An expiry still ahead of `now`, else null (the previous credential is no longer accepted). */
+function liveUntil(expiresAt: string | null, now: string): string | null {
+  return expiresAt !== null && now < expiresAt ? expiresAt : null;
+}
+
+/**
+ * Source DTO. Its webhook URL carries the source's URL token, a credential: only the source's own
+ * view shows it (create, get one, change, rotate-url), never the list. The secret is shown only when
+ * it was just created or changed.
+ */
+export function sourceOut(source: SourceRecord, publicUrl: string | null, shown: Shown, now: string = new Date().toISOString()) {
   const adapter = getProvider(source.provider);
-  const webhookPath = `/hooks/${source.id}`;
+  const webhookPath = `/hooks/${source.urlToken}`;
   return {
     id: source.id,
     provider: source.provider,
     name: source.name,
-    webhookPath,
-    webhookUrl: publicUrl === null ? null : `${publicUrl}${webhookPath}`,
-    ...(withSecret ? { secret: source.secret } : {}),
+    ...(shown.url ? { webhookPath, webhookUrl: publicUrl === null ? null : `${publicUrl}${webhookPath}` } : {}),
+    previousWebhookUrlExpiresAt: source.previousUrlToken === null ? null : liveUntil(source.previousUrlTokenExpiresAt, now),
+    ...(shown.secret ? { secret: source.secret } : {}),
+    previousSecretExpiresAt: source.previousSecret === null ? null : liveUntil(source.previousSecretExpiresAt, now),
     authMethod: adapter.authMethod,
     defaultCountry: source.defaultCountry,
     effectiveCountry: source.defaultCountry ?? adapter.homeCountry,
@@ -45,6 +70,17 @@ export function sourceOut(source: SourceRecord, publicUrl: string | null, withSe
   };
 }
 
+/** Until when a replaced credential is still accepted: `hours` from `now`, or null (not at all) for 0. */
+function overlapUntil(now: Date, hours: number | undefined): string | null {
+  const h = hours ?? DEFAULT_OVERLAP_HOURS;
+  return h === 0 ? null : new Date(now.getTime() + h * 3_600_000).toISOString();
+}
+
+/** A new secret part for a webhook URL: 160 random bits. */
+function newUrlToken(): string {
+  return secretId('wh');
+}
+
 function checkCountry(value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value;
   const upper = value.toUpperCase();
@@ -52,8 +88,15 @@ function checkCountry(value: string | null | undefined): string | null | undefin
   return upper;
 }
 
-/** `POST|GET /api/sources`, `GET|PATCH|DELETE /api/sources/:id`. */
+/** `POST|GET /api/sources`, `GET|PATCH|DELETE /api/sources/:id`, `POST /api/sources/:id/rotate-url`. */
 export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: string | null): void {
+  const ownView = { url: true, secret: false };
+  const mustGet = async (id: string): Promise<SourceRecord> => {
+    const source = await store.getSource(id);
+    if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', id);
+    return source;
+  };
+
   app.post<{ Body: SourceIn }>(
     '/api/sources',
     {
@@ -69,24 +112,26 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
     async (request, reply) => {
       const { provider, name, secret, defaultCountry } = request.body;
       if (!isProviderId(provider)) throw hubError('LH_E_UNKNOWN_PROVIDER', JSON.stringify(provider), PROVIDER_IDS.join(', '));
+      const now = new Date();
       const source = await store.createSource({
-        id: secretId('src'),
+        id: timeOrderedId('src', now.getTime()),
         provider,
         name: name.trim(),
+        urlToken: newUrlToken(),
         secret: secret === undefined ? newSecret() : checkSecret(secret, getProvider(provider).authMethod),
         defaultCountry: checkCountry(defaultCountry) ?? null,
-        createdAt: new Date().toISOString(),
+        createdAt: now.toISOString(),
       });
-      return reply.code(201).send(sourceOut(source, publicUrl, true));
+      return reply.code(201).send(sourceOut(source, publicUrl, { url: true, secret: true }));
     },
   );
 
-  app.get('/api/sources', async () => ({ items: (await store.listSources()).map((s) => sourceOut(s, publicUrl, false)) }));
+  app.get('/api/sources', async () => ({ items: (await store.listSources()).map((s) => sourceOut(s, publicUrl, { url: false, secret: false })) }));
 
+  // With its refused webhooks counted (`leadhook requests list --status rejected --source <id>` shows them).
   app.get<{ Params: { id: string } }>('/api/sources/:id', async (request) => {
-    const source = await store.getSource(request.params.id);
-    if (source === null || source.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
-    return sourceOut(source, publicUrl, false);
+    const source = await mustGet(request.params.id);
+    return { ...sourceOut(source, publicUrl, ownView), refusals: await store.refusals.counts(source.id) };
   });
 
   app.patch<{ Params: { id: string }; Body: SourcePatch }>(
@@ -97,26 +142,40 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { name: nameSchema, secret: secretSchema, rotateSecret: { type: 'boolean' }, defaultCountry: countrySchema },
+          properties: { name: nameSchema, secret: secretSchema, rotateSecret: { type: 'boolean' }, overlapHours: overlapSchema, defaultCountry: countrySchema },
         },
       },
     },
     async (request) => {
       const body = request.body;
       if (body.secret !== undefined && body.rotateSecret === true) throw new HubError('LH_E_VALIDATION', ['give either secret or rotateSecret, not both']);
+      const rotates = body.secret !== undefined || body.rotateSecret === true;
+      if (body.overlapHours !== undefined && !rotates) {
+        throw new HubError('LH_E_VALIDATION', ['overlapHours goes with a new secret (secret or rotateSecret: true); a webhook URL is replaced with POST /api/sources/:id/rotate-url']);
+      }
+      const now = new Date();
       const changes: SourceChanges = {};
       if (body.name !== undefined) changes.name = body.name.trim();
-      if (body.secret !== undefined) {
-        const current = await store.getSource(request.params.id);
-        if (current === null || current.deletedAt !== null) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
-        changes.secret = checkSecret(body.secret, getProvider(current.provider).authMethod);
-      }
+      if (body.secret !== undefined) changes.secret = checkSecret(body.secret, getProvider((await mustGet(request.params.id)).provider).authMethod);
       if (body.rotateSecret === true) changes.secret = newSecret();
+      if (rotates) changes.previousSecretExpiresAt = overlapUntil(now, body.overlapHours);
       const country = checkCountry(body.defaultCountry);
       if (country !== undefined) changes.defaultCountry = country;
-      const source = await store.updateSource(request.params.id, changes, new Date().toISOString());
+      const source = await store.updateSource(request.params.id, changes, now.toISOString());
       if (source === null) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
-      return sourceOut(source, publicUrl, changes.secret !== undefined);
+      return sourceOut(source, publicUrl, { url: true, secret: rotates });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { overlapHours?: number } | undefined }>(
+    '/api/sources/:id/rotate-url',
+    { schema: { body: { type: ['object', 'null'], additionalProperties: false, properties: { overlapHours: overlapSchema } } } },
+    async (request) => {
+      const now = new Date();
+      const changes: SourceChanges = { urlToken: newUrlToken(), previousUrlTokenExpiresAt: overlapUntil(now, request.body?.overlapHours) };
+      const source = await store.updateSource(request.params.id, changes, now.toISOString());
+      if (source === null) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
+      return sourceOut(source, publicUrl, ownView);
     },
   );
 

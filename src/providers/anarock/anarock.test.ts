@@ -338,6 +338,13 @@ describe('anarock timeline', () => {
     assert.equal(booking.data['apartment_type'], '1 RK');
   });
 
+  it('cuts a booking summary that quotes a huge unit number to 200 characters, keeping the value in data', () => {
+    const unit = 'U'.repeat(5000);
+    const booking = entry(patchOf({ lead_id: 1, booking_details: { unit_no: unit } }), 'booking:1');
+    assert.equal(booking.summary.length, 200);
+    assert.equal(booking.data['unit_no'], unit);
+  });
+
   it('emits a reenquiry entry for inquiry_created keyed by the snapshot', () => {
     const patch = patchOf({ lead_id: 1, action: 'inquiry_created', source: 'google', created_at: 1558080407 });
     const [reenquiry] = patch.timeline;

@@ -1,7 +1,7 @@
 import type { Assignee, Person } from '../../core/lead.js';
 import { snapshotHash } from '../../core/normalize/canonical-json.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
-import { normalizePhone } from '../../core/normalize/phone.js';
+import { normalizePhone, personPhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, omitKeys, text } from '../../core/normalize/text.js';
 import { toIsoTime } from '../../core/normalize/time.js';
 import type { NormalizeContext, NormalizeResult } from '../adapter.js';
@@ -70,6 +70,8 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
         },
         assignee: assigneeOf(item),
         providerCreatedAt: toIsoTime(item['created_at']),
+        // Anarock documents no test flag (providers.md §1.1).
+        isTest: false,
         extra: omitKeys(item, MAPPED_KEYS),
       },
       timeline: timelineOf(item, { providerLeadId, snapshotHash: hash, occurredAt }),
@@ -91,8 +93,7 @@ function personOf(item: Record<string, unknown>, ctx: NormalizeContext): Person 
     lastName: hasTwoWords ? words.slice(1).join(' ') : null,
     email: email.value,
     emailRaw: email.raw,
-    phone: phone.e164,
-    phoneRaw: phone.raw,
+    ...personPhone(phone),
   };
 }
 

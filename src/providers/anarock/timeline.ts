@@ -1,4 +1,6 @@
 import type { TimelineItem } from '../../core/lead.js';
+import { TIMELINE_SUMMARY_LENGTH } from '../../core/merge-lead.js';
+import { truncate } from '../../core/truncate.js';
 import { enumKey, isRecord, text } from '../../core/normalize/text.js';
 import { toIsoTime } from '../../core/normalize/time.js';
 import { callItems, dispositionItems, noteItems } from './activities.js';
@@ -44,7 +46,7 @@ function bookingItems(item: Record<string, unknown>, ref: SnapshotRef): Timeline
     {
       kind: 'booking',
       occurredAt: toIsoTime(changes['moved_to_booking_done']),
-      summary: details.length === 0 ? 'Booking' : `Booking: ${details.join(', ')}`,
+      summary: details.length === 0 ? 'Booking' : truncate(`Booking: ${details.join(', ')}`, TIMELINE_SUMMARY_LENGTH),
       data: { ...booking },
       // One booking per lead, updated in place (providers.md §4.8).
       dedupeKey: `booking:${ref.providerLeadId}`,

@@ -68,9 +68,9 @@ describe('casayes normalize', () => {
     const patch = normalizeOk(seedLead());
     const reference = 'CY-Listing-A3bT7Y2xL6w-b24e6f80-17c9-4a8f-92b3-7e123d4bcf90';
     assert.equal(patch.providerLeadId, reference);
-    assert.equal(patch.idempotencyKey, reference);
+    assert.ok(patch.idempotencyKey.startsWith(`${reference}:`), 'id + content hash');
     assert.equal(patch.providerEventType, null);
-    assert.equal(patch.occurredAt, '2024-08-09T15:05:44.613Z');
+    assert.equal(patch.occurredAt, null, 'no update time: ordered by receipt');
     assert.equal(patch.fields.providerCreatedAt, '2024-08-09T15:05:44.613Z');
     assert.equal(patch.fields.stage, 'new');
     assert.equal(patch.fields.providerStatus, null);
@@ -82,6 +82,8 @@ describe('casayes normalize', () => {
       emailRaw: '[email protected]',
       phone: '+351919111222',
       phoneRaw: '919111222',
+      otherPhones: [],
+      phoneExtension: null,
     });
     assert.match(patch.fields.message ?? '', /^Hi, I’m interested/);
     assert.equal(patch.fields.attribution.source, 'CasaYes');

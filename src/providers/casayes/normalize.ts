@@ -1,7 +1,7 @@
 import { creationPatch } from '../shared/creation-patch.js';
 import type { Person } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
-import { normalizePhone } from '../../core/normalize/phone.js';
+import { normalizePhone, personPhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, text } from '../../core/normalize/text.js';
 import { toIsoTime } from '../../core/normalize/time.js';
 import type { NormalizeContext, NormalizeResult } from '../adapter.js';
@@ -29,8 +29,7 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
     lastName,
     email: email.value,
     emailRaw: email.raw,
-    phone: phone.e164,
-    phoneRaw: phone.raw,
+    ...personPhone(phone),
   };
 
   fields.take('LeadReference');
@@ -42,10 +41,13 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
 
   return creationPatch({
     providerLeadId,
+    item,
     createdAt: created,
     person,
     message: text(fields.get('Message')),
     attribution: { source: text(fields.get('Source')) },
+    // CasaYes documents no test flag (providers.md §1.3).
+    isTest: false,
     extra: fields.rest(),
   });
 }

@@ -2,8 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { readJsonBody } from '../../core/json/parse-json.js';
 import { isRecord } from '../../core/normalize/text.js';
-import type { AuthFailureReason, AuthResult, InboundRequest } from '../adapter.js';
-import { headerValue, stripBearer } from '../shared/credentials.js';
+import type { AuthFailureReason, AuthResult, InboundRequest, SourceSecrets } from '../adapter.js';
+import { headerValue, secretList, stripBearer } from '../shared/credentials.js';
 
 /** Leeway for `exp`/`nbf` against the receipt time: sender and hub clocks drift. */
 const CLOCK_TOLERANCE_SECONDS = 300;
@@ -12,14 +12,15 @@ const SEGMENT = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
  * Verify LeadPro's HS256 JWT in `Authorization` (raw or `Bearer `); its claims are the payload.
- * The HMAC key is the webhook signing secret's UTF-8 bytes. Only HS256 is accepted, never `none`.
+ * The HMAC key is the webhook signing secret's UTF-8 bytes: any accepted secret (the current one, or
+ * the previous one during a rotation's overlap) may have signed it. Only HS256 is accepted, never `none`.
  *
  * jose's `jwtVerify` is asynchronous (WebCrypto) while `ProviderAdapter.authenticate` is synchronous,
  * so the signature is checked with node:crypto over the segments as received (providers.md §1.2
  * "receiver recipe"); jose decodes the protected header. Claims are read with the hub's JSON reader,
  * which keeps integers beyond 2^53 exact (providers.md R4).
  */
-export function authenticate(req: InboundRequest, secret: string): AuthResult {
+export function authenticate(req: InboundRequest, secrets: SourceSecrets): AuthResult {
   const header = headerValue(req, 'authorization');
   if (header === null) return fail('missing_credentials', 'The request has no Authorization header carrying the LeadPro JWT.');
   const segments = stripBearer(header).split('.');
@@ -42,14 +43,14 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   // RFC 7515 §4.1.11: a recipient must reject critical extensions it does not understand (jose does too).
   if (crit !== undefined) return fail('malformed_token', 'The JWT header lists critical extensions leadhook does not support.');
   // An empty HMAC key is a key anyone can sign with.
-  if (secret === '') return fail('bad_signature', 'The source has no signing secret, so no JWT can be verified.');
+  const keys = secretList(secrets).filter((secret) => secret !== '');
+  if (keys.length === 0) return fail('bad_signature', 'The source has no signing secret, so no JWT can be verified.');
 
   const presented = canonicalSignature(signature);
   if (presented === null) {
     return fail('malformed_token', 'The JWT signature is not canonical base64url (unpadded, no unused bits set) or canonical padded base64.');
   }
-  const expected = createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${head}.${body}`).digest();
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+  if (!signedWithAny(`${head}.${body}`, presented, keys)) {
     return fail('bad_signature', "The JWT signature does not match the source's signing secret.");
   }
 
@@ -59,6 +60,16 @@ export function authenticate(req: InboundRequest, secret: string): AuthResult {
   const timeFailure = checkTimeClaims(claims.value, req.receivedAt);
   if (timeFailure !== null) return timeFailure;
   return { ok: true, payload: claims.value };
+}
+
+/** Whether `signature` is the HS256 MAC of `input` under any of `keys`: each compared in constant time, all of them always. */
+function signedWithAny(input: string, signature: Buffer, keys: readonly string[]): boolean {
+  let isMatch = false;
+  for (const key of keys) {
+    const expected = createHmac('sha256', Buffer.from(key, 'utf8')).update(input).digest();
+    isMatch = (signature.length === expected.length && timingSafeEqual(signature, expected)) || isMatch;
+  }
+  return isMatch;
 }
 
 /** `exp`/`nbf`/`iat` the way jose's jwtVerify checks them, with the clock tolerance. */

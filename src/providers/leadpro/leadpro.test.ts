@@ -228,6 +228,8 @@ describe('leadpro normalize', () => {
       emailRaw: 'rbranson@virgin.com',
       phone: '+447123456789',
       phoneRaw: '07123456789',
+      otherPhones: [],
+      phoneExtension: null,
     });
     assert.equal(patch.fields.message, 'When can we view?');
     assert.equal(patch.fields.attribution.source, 'homepage');
@@ -425,7 +427,7 @@ describe('leadpro ordering over HTTP', () => {
       const key = new TextEncoder().encode(source.secret as string);
       const post = async (claims: JWTPayload) => {
         const token = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
-        const res = await t.hook(`/hooks/${source.id}`, '', { authorization: `Bearer ${token}` });
+        const res = await t.hook(source.webhookPath, '', { authorization: `Bearer ${token}` });
         assert.equal(res.status, 200, JSON.stringify(res.json));
         return res.json.leads[0];
       };

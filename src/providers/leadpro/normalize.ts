@@ -1,7 +1,7 @@
 import { EMPTY_ATTRIBUTION, type Person } from '../../core/lead.js';
 import { snapshotHash } from '../../core/normalize/canonical-json.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
-import { normalizePhone } from '../../core/normalize/phone.js';
+import { normalizePhone, personPhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, omitKeys, text } from '../../core/normalize/text.js';
 import { toIsoTime } from '../../core/normalize/time.js';
 import type { NormalizeContext, NormalizeResult } from '../adapter.js';
@@ -44,11 +44,13 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
       fields: {
         stage: status.stage,
         providerStatus: status.providerStatus,
-        person: { ...names(data), email: email.value, emailRaw: email.raw, phone: phone.e164, phoneRaw: phone.raw },
+        person: { ...names(data), email: email.value, emailRaw: email.raw, ...personPhone(phone) },
         message: text(data.message),
         attribution: { ...EMPTY_ATTRIBUTION, source: text(data.source) },
         assignee: null,
         providerCreatedAt: createdAt,
+        // LeadPro documents no test flag (providers.md §1.2).
+        isTest: false,
         extra: omitKeys(data, taken),
       },
       timeline: [],

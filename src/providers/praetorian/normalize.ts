@@ -1,7 +1,7 @@
 import { creationPatch } from '../shared/creation-patch.js';
 import type { Person } from '../../core/lead.js';
 import { normalizeEmail } from '../../core/normalize/email.js';
-import { normalizePhone } from '../../core/normalize/phone.js';
+import { normalizePhone, personPhone } from '../../core/normalize/phone.js';
 import { idText, isRecord, omitKeys, text } from '../../core/normalize/text.js';
 import { toIsoTime } from '../../core/normalize/time.js';
 import type { NormalizeContext, NormalizeResult } from '../adapter.js';
@@ -29,8 +29,7 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
     lastName: text(data.last_name),
     email: email.value,
     emailRaw: email.raw,
-    phone: phone.e164,
-    phoneRaw: phone.raw,
+    ...personPhone(phone),
   };
   const dataTaken = ['first_name', 'middle_name', 'last_name', 'phone', 'email', messageKey].filter(
     (key) => isTaken(data[key]),
@@ -46,12 +45,23 @@ export function normalize(item: unknown, ctx: NormalizeContext): NormalizeResult
 
   return creationPatch({
     providerLeadId,
+    item,
     createdAt: created,
     person,
     message: text(data[messageKey]),
     attribution: { pageUrl: text(item.url) },
+    isTest: isTestLead(item.production),
     extra: extra,
   });
+}
+
+/**
+ * Lexipol ID API objects carry `production: false` on test and stage leads (providers.md §1.4); the
+ * draft's values default to strings, so `"false"` and `0` say the same. Absent or anything else: a real lead.
+ */
+function isTestLead(production: unknown): boolean {
+  if (production === false || production === 0) return true;
+  return typeof production === 'string' && ['false', '0'].includes(production.trim().toLowerCase());
 }
 
 function idProblem(id: unknown): string {

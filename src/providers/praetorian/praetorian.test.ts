@@ -85,9 +85,10 @@ describe('praetorian normalize', () => {
     assert.ok(parsed.ok);
     const patch = normalizeOk(parsed.items[0]);
     assert.equal(patch.providerLeadId, 'led_slp3mt0qxvIXYUIK');
-    assert.equal(patch.idempotencyKey, 'led_slp3mt0qxvIXYUIK');
+    assert.match(patch.idempotencyKey, /^led_slp3mt0qxvIXYUIK:[0-9a-f]{32}$/);
     assert.equal(patch.providerEventType, null);
-    assert.equal(patch.occurredAt, '2018-07-12T16:29:42.000Z');
+    assert.equal(patch.occurredAt, null, 'no update time: ordered by receipt');
+    assert.equal(patch.fields.providerCreatedAt, '2018-07-12T16:29:42.000Z');
     assert.deepEqual(patch.timeline, []);
     assert.deepEqual(patch.fields.person, {
       fullName: 'John Doe',
@@ -97,6 +98,8 @@ describe('praetorian normalize', () => {
       emailRaw: 'john.doe@example.com',
       phone: null,
       phoneRaw: '+123123123123123',
+      otherPhones: [],
+      phoneExtension: null,
     });
     assert.equal(patch.fields.stage, 'new');
     assert.equal(patch.fields.providerStatus, null);
@@ -151,6 +154,13 @@ describe('praetorian normalize', () => {
     assert.deepEqual((patch.fields.extra.data as Record<string, unknown>).workflow, null);
   });
 
+  it('flags production: false (also "false", "FALSE", 0) as a test lead; true, other values and no flag are real', () => {
+    const isTest = (production: unknown) => normalizeOk({ id: 'led_t', ...(production === undefined ? {} : { production }) }).fields.isTest;
+    assert.equal(normalizeOk(JSON.parse(fixture('lexipol-lead.json').toString('utf8'))).fields.isTest, true);
+    assert.deepEqual([false, 'false', ' FALSE ', 0, '0'].map(isTest), [true, true, true, true, true]);
+    assert.deepEqual([true, 'true', 1, null, 'no', {}, undefined].map(isTest), [false, false, false, false, false, false, false]);
+  });
+
   it('keeps a deleted Lexipol object as a lead with deleted in extra', () => {
     const patch = normalizeOk({ id: 'led_002', object: 'lead', deleted: true });
     assert.equal(patch.fields.extra.deleted, true);
@@ -165,6 +175,14 @@ describe('praetorian normalize', () => {
   it('falls back to data.message when interested_in is absent', () => {
     const patch = normalizeOk({ id: 'led_4', data: { message: 'Call me' } });
     assert.equal(patch.fields.message, 'Call me');
+  });
+
+  it('keys an element by its id and content: the same content in other key order is one key, new content another', () => {
+    const key = (item: unknown) => normalizeOk(item).idempotencyKey;
+    const first = { id: 'led_k', data: { first_name: 'Al', phone: '4155552671' } };
+    assert.equal(key(first), key({ data: { phone: '4155552671', first_name: 'Al' }, id: 'led_k' }));
+    assert.notEqual(key(first), key({ ...first, data: { ...first.data, last_name: 'Bo' } }));
+    assert.notEqual(key(first), key({ ...first, id: 'led_other' }));
   });
 
   it('accepts a numeric id as a string', () => {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { InboundRequest } from '../adapter.js';
+import type { InboundRequest, SourceSecrets } from '../adapter.js';
 
 /**
  * Compare a presented credential with the secret in constant time. Both sides are hashed first,
@@ -9,6 +9,21 @@ export function secretsEqual(presented: string, secret: string): boolean {
   const a = createHash('sha256').update(presented, 'utf8').digest();
   const b = createHash('sha256').update(secret, 'utf8').digest();
   return timingSafeEqual(a, b) && presented.length === secret.length;
+}
+
+/** The accepted secrets as a list, current first. */
+export function secretList(secrets: SourceSecrets): readonly string[] {
+  return typeof secrets === 'string' ? [secrets] : secrets;
+}
+
+/**
+ * Whether the presented credential equals any accepted secret. Every secret is compared, each in
+ * constant time, whichever matches: the time taken tells nothing about which one did.
+ */
+export function matchesAnySecret(presented: string, secrets: SourceSecrets): boolean {
+  let isMatch = false;
+  for (const secret of secretList(secrets)) isMatch = secretsEqual(presented, secret) || isMatch;
+  return isMatch;
 }
 
 /** One header's value (the first, when repeated), or null when absent or empty. */

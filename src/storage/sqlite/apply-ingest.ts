@@ -34,7 +34,15 @@ export function applyItems(st: Statements, target: ApplyTarget, job: Pick<Ingest
     }
     st.beginItem.run();
     try {
-      outcomes.push(applyPatch(st, target, item.index, item.patch, item.raw));
+      const outcome = applyPatch(st, target, item.index, item.patch, item.raw);
+      // Which requests carry a lead: an erasure redacts each of them (migration 0010).
+      if (outcome.leadId !== null) st.insertLeadRequest.run(outcome.leadId, target.requestId);
+      if (outcome.outcome !== 'quarantined') outcomes.push(outcome);
+      else {
+        // Held for an erased lead: counted and summarized with the other quarantined items.
+        const kept = tally.add(item.index, outcome.reason ?? 'held');
+        if (kept !== null) outcomes.push({ ...outcome, reason: kept });
+      }
       st.releaseItem.run();
     } catch (error) {
       // A storage fault fails the whole batch (the provider retries); a bug in our mapping must not
@@ -80,6 +88,8 @@ function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPa
   const row = st.selectLeadByProviderId.get(t.sourceId, patch.providerLeadId) as
     | { id: string; ordering_ts: string; doc: string }
     | undefined;
+  const held = row === undefined ? null : holdForErasure(st, t, index, patch, row.id);
+  if (held !== null) return held;
   const existing = row === undefined ? null : { lead: toLead(row.doc), orderingTs: row.ordering_ts };
   const leadId = row?.id ?? timeOrderedId('lead');
   const result = mergeLead(existing, patch, { leadId, sourceId: t.sourceId, provider: t.provider, receivedAt: t.receivedAt });
@@ -97,6 +107,7 @@ function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPa
       lastEventAt: lead.lastEventAt,
       orderingTs: result.orderingTs,
       version: lead.version,
+      isTest: lead.isTest ? 1 : 0,
       doc: JSON.stringify(lead),
     };
     if (result.outcome === 'created') st.insertLead.run(params);
@@ -120,6 +131,20 @@ function applyPatch(st: Statements, t: ApplyTarget, index: number, patch: LeadPa
     t.onChange({ outcome: result.outcome, lead, changes: result.changes, previousStage: existing?.lead.stage ?? null, payload: raw, sourceId: t.sourceId });
   }
   return { index, outcome: result.outcome, leadId: lead.id, providerLeadId: patch.providerLeadId, reason: null };
+}
+
+/**
+ * An item for a lead whose personal data was erased (and not released since) is not applied: it is
+ * held, kept with its stored request and answered as quarantined with the reason (200: the provider
+ * does not retry), until an admin applies or discards the request (erase-lead.ts, held-requests.ts).
+ * A retry of what was applied before the erasure never gets here: it is a duplicate.
+ */
+function holdForErasure(st: Statements, t: ApplyTarget, index: number, patch: LeadPatch, leadId: string): ItemOutcome | null {
+  const erasedAt = st.selectHoldingErasure.get(leadId) as string | undefined;
+  if (erasedAt === undefined) return null;
+  st.insertHeld.run(t.requestId, leadId, t.receivedAt);
+  const reason = `held: the personal data of lead ${leadId} was erased on ${erasedAt}; apply or discard request ${t.requestId} (leadhook leads apply-held|discard-held)`;
+  return { index, outcome: 'quarantined', leadId, providerLeadId: patch.providerLeadId, reason };
 }
 
 function quarantined(index: number, providerLeadId: string | null, reason: string): ItemOutcome {

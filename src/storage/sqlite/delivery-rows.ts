@@ -8,6 +8,7 @@ export interface DestinationRow {
   events: string;
   filter: string | null;
   source_ids: string | null;
+  include_test: number;
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: string | null;
@@ -32,6 +33,7 @@ export function toDestination(r: DestinationRow): DestinationRecord {
     events: JSON.parse(r.events) as EventType[],
     filter: r.filter,
     sourceIds: r.source_ids === null ? null : (JSON.parse(r.source_ids) as string[]),
+    includeTest: r.include_test === 1,
     secret: r.secret,
     previousSecret: r.previous_secret,
     previousSecretExpiresAt: r.previous_secret_expires_at,

@@ -4,14 +4,14 @@ import type Database from 'better-sqlite3';
 export function prepareDeliveryStatements(db: Database.Database) {
   return {
     insertDestination: db.prepare(
-      `INSERT INTO destinations (id, name, url, events, filter, source_ids, secret, created_at, updated_at)
-       VALUES (@id, @name, @url, @events, @filter, @sourceIds, @secret, @createdAt, @createdAt)`,
+      `INSERT INTO destinations (id, name, url, events, filter, source_ids, include_test, secret, created_at, updated_at)
+       VALUES (@id, @name, @url, @events, @filter, @sourceIds, @includeTest, @secret, @createdAt, @createdAt)`,
     ),
     selectDestination: db.prepare('SELECT * FROM destinations WHERE id = ?'),
     selectDestinations: db.prepare('SELECT * FROM destinations WHERE deleted_at IS NULL ORDER BY created_at, id'),
     updateDestination: db.prepare(
       `UPDATE destinations SET name = @name, url = @url, events = @events, filter = @filter, source_ids = @sourceIds,
-              secret = @secret, previous_secret = @previousSecret, previous_secret_expires_at = @previousSecretExpiresAt,
+              include_test = @includeTest, secret = @secret, previous_secret = @previousSecret, previous_secret_expires_at = @previousSecretExpiresAt,
               disabled_at = @disabledAt, disabled_reason = @disabledReason, updated_at = @now
        WHERE id = @id AND deleted_at IS NULL`,
     ),

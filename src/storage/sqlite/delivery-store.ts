@@ -117,7 +117,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.batcher.run(() => {
       const { n } = this.st.countDestinations.get() as { n: number };
       if (n >= maxDestinations) throw hubError('LH_E_DESTINATION_LIMIT', maxDestinations);
-      this.st.insertDestination.run({ ...d, events: JSON.stringify(d.events), sourceIds: d.sourceIds === null ? null : JSON.stringify(d.sourceIds) });
+      this.st.insertDestination.run({ ...d, events: JSON.stringify(d.events), sourceIds: d.sourceIds === null ? null : JSON.stringify(d.sourceIds), includeTest: d.includeTest ? 1 : 0 });
       return toDestination(this.st.selectDestination.get(d.id) as DestinationRow);
     });
   }
@@ -140,6 +140,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
         ...next,
         events: JSON.stringify(next.events),
         sourceIds: next.sourceIds === null ? null : JSON.stringify(next.sourceIds),
+        includeTest: next.includeTest ? 1 : 0,
         now,
       });
       return toDestination(this.st.selectDestination.get(id) as DestinationRow);

@@ -25,7 +25,7 @@ function before6(): Database.Database {
 describe('migration 6: filtered deliveries', () => {
   it('keeps every delivery and the sequence, and allows the filtered status', () => {
     const db = before6();
-    assert.deepEqual(migrateSqlite(db), [6]);
+    assert.deepEqual(migrateSqlite(db, 6), [6]);
     const rows = db.prepare('SELECT seq, id, status FROM deliveries ORDER BY seq').all();
     assert.deepEqual(rows, [
       { seq: 1, id: 'dlv_0', status: 'pending' },

@@ -18,6 +18,9 @@ export function listLeads(db: Database.Database, query: LeadQuery): Page<Lead> {
   if (query.stage !== undefined) where.push('stage = ?'), params.push(query.stage);
   if (query.provider !== undefined) where.push('provider = ?'), params.push(query.provider);
   if (query.sourceId !== undefined) where.push('source_id = ?'), params.push(query.sourceId);
+  // A literal, not a parameter: `is_test = 1` lets SQLite read the partial index of test leads (migration 0007).
+  if (query.isTest !== undefined) where.push(query.isTest ? 'leads.is_test = 1' : 'leads.is_test = 0');
+  addDateFilters(query, where, params);
   if (query.q !== undefined) {
     const q = query.q.toLowerCase();
     // The trigram index (plus the few leads queued for it) narrows the rows when the text is rare;
@@ -45,6 +48,27 @@ export function listLeads(db: Database.Database, query: LeadQuery): Page<Lead> {
     items: page.map((r) => toLead(r.doc)),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.last_event_at, last.id) : null,
   };
+}
+
+/**
+ * The date filters, as text comparisons of ISO UTC times (stored times are all `toISOString()`).
+ * Last activity reads leads_by_activity, the list's own order; first seen reads leads_by_first_seen
+ * (migration 0010). A lead's first sighting is never after its last activity, so `firstSeenSince` also
+ * bounds `last_event_at`: a recent first-seen window walks only the recently active part of the
+ * activity index, whichever index SQLite picks.
+ */
+function addDateFilters(query: LeadQuery, where: string[], params: unknown[]): void {
+  const since = maxIso(query.lastActivitySince, query.firstSeenSince);
+  if (since !== undefined) where.push('last_event_at >= ?'), params.push(since);
+  if (query.lastActivityUntil !== undefined) where.push('last_event_at <= ?'), params.push(query.lastActivityUntil);
+  if (query.firstSeenSince !== undefined) where.push('first_seen_at >= ?'), params.push(query.firstSeenSince);
+  if (query.firstSeenUntil !== undefined) where.push('first_seen_at <= ?'), params.push(query.firstSeenUntil);
+}
+
+function maxIso(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
 }
 
 /**

@@ -29,7 +29,7 @@ export function listRequests(db: Database.Database, query: RequestQuery): Page<S
   if (query.status !== undefined) where.push('status = ?'), params.push(query.status);
   if (query.cursor !== undefined) where.push('id < ?'), params.push(decodeCursor(query.cursor).id);
   const sql = `SELECT id, source_id, provider, received_at, status, reason, http_status, content_type, headers,
-                      length(body) AS body_size, body_sha256, reprocessed_at,
+                      length(body) AS body_size, body_sha256, reprocessed_at, reprocess_count,
                       (SELECT json_group_array(json(value)) FROM json_each(r.items, ${OUTCOMES_PATH}) WHERE key < @listed) AS items_listed,
                       (SELECT json_group_array(lead_id) FROM (
                          SELECT DISTINCT value ->> 'leadId' AS lead_id FROM json_each(r.items, ${OUTCOMES_PATH})

@@ -1,14 +1,21 @@
 import type { Lead, TimelineEntry, TimelineKind } from '../../core/lead.js';
 import type { ItemCounts, ItemOutcome, RequestStatus, SourceRecord, StoredRequest, StoredRequestWithBody } from '../port.js';
 import type { ProviderId } from '../../core/lead.js';
+import { listingValues } from '../../providers/listing-fields.js';
 import { decodeItems, leadIdsOf } from './request-items.js';
+import { decodeReprocesses } from './request-reprocesses.js';
 
 /** Row shapes as SQLite returns them, and their mapping to port types. */
 export interface SourceRow {
   id: string;
   provider: string;
   name: string;
+  url_token: string;
+  previous_url_token: string | null;
+  previous_url_token_expires_at: string | null;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
   default_country: string | null;
   created_at: string;
   updated_at: string;
@@ -20,7 +27,12 @@ export function toSource(row: SourceRow): SourceRecord {
     id: row.id,
     provider: row.provider as ProviderId,
     name: row.name,
+    urlToken: row.url_token,
+    previousUrlToken: row.previous_url_token,
+    previousUrlTokenExpiresAt: row.previous_url_token_expires_at,
     secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
     defaultCountry: row.default_country,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -43,13 +55,16 @@ export interface RequestRow {
   auth_payload: string | null;
   items: string;
   reprocessed_at: string | null;
+  reprocess_count: number;
+  /** JSON, see request-reprocesses.ts; null when none kept. */
+  reprocesses: string | null;
 }
 
 /**
  * A request row as the list query reads it: no body, and instead of every stored item, the first
  * few (`items_listed`), their distinct leads (`lead_ids`) and the counts (`item_counts`), all JSON.
  */
-export type RequestListRow = Omit<RequestRow, 'body' | 'auth_payload' | 'items'> & {
+export type RequestListRow = Omit<RequestRow, 'body' | 'auth_payload' | 'items' | 'reprocesses'> & {
   body_size: number;
   items_listed: string;
   item_counts: string;
@@ -72,6 +87,7 @@ function toRequestHead(row: RequestListRow | RequestRow): RequestHead {
     bodySha256: row.body_sha256,
     bodySize: 'body' in row ? row.body.length : row.body_size,
     reprocessedAt: row.reprocessed_at,
+    reprocessCount: row.reprocess_count,
   };
 }
 
@@ -94,6 +110,7 @@ export function toRequestWithBody(row: RequestRow): StoredRequestWithBody {
     itemCounts: counts,
     leadIds: leadIdsOf(items),
     quarantine,
+    reprocesses: decodeReprocesses(row.reprocesses),
     body: row.body,
     authPayload: row.auth_payload === null ? undefined : (JSON.parse(row.auth_payload) as unknown),
   };
@@ -124,8 +141,17 @@ export function toTimelineEntry(row: TimelineRow): TimelineEntry {
   };
 }
 
+/** A stored lead document, with the fields rows written before they existed defaulted. */
 export function toLead(doc: string): Lead {
-  return JSON.parse(doc) as Lead;
+  const lead = JSON.parse(doc) as Lead;
+  // No update has replaced a version-1 lead's attribution, so it is still the first; past that, the
+  // first was overwritten before anyone kept it: unknown.
+  if (lead.firstAttribution === undefined) lead.firstAttribution = lead.version === 1 ? { ...lead.attribution } : null;
+  // Before test leads and several phones per lead: a real lead, one number, no extension.
+  lead.isTest ??= false;
+  lead.person.otherPhones ??= [];
+  lead.person.phoneExtension ??= null;
+  return lead;
 }
 
 /**
@@ -134,11 +160,16 @@ export function toLead(doc: string): Lead {
  */
 export const SEARCH_FIELD_LENGTH = 1000;
 
-/** Lower-cased text the `q` search matches against: each field's first SEARCH_FIELD_LENGTH characters. */
+/**
+ * Lower-cased text the `q` search matches against: each field's first SEARCH_FIELD_LENGTH characters.
+ * The fields: name, e-mails, phones, provider lead id, and the provider fields kept in `extra` that
+ * say what the lead is about (project, city, listing, property: providers/listing-fields.ts).
+ * Migration 0010 recomputes it for leads stored before (through `leadhook_search_text`, migrate.ts).
+ */
 export function searchText(lead: Lead): string {
   const p = lead.person;
-  return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, lead.providerLeadId]
-    .filter((v): v is string => v !== null)
+  return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, lead.providerLeadId, ...listingValues(lead)]
+    .filter((v): v is string => v !== null && v !== undefined)
     .map((v) => v.slice(0, SEARCH_FIELD_LENGTH))
     .join('\n')
     .toLowerCase();

@@ -8,13 +8,22 @@ export function prepareStatements(db: Database.Database) {
     releaseItem: db.prepare('RELEASE item'),
     rollbackItem: db.prepare('ROLLBACK TO item'),
     insertSource: db.prepare(
-      `INSERT INTO sources (id, provider, name, secret, default_country, created_at, updated_at)
-       VALUES (@id, @provider, @name, @secret, @defaultCountry, @createdAt, @createdAt)`,
+      `INSERT INTO sources (id, provider, name, url_token, secret, default_country, created_at, updated_at)
+       VALUES (@id, @provider, @name, @urlToken, @secret, @defaultCountry, @createdAt, @createdAt)`,
     ),
     selectSource: db.prepare('SELECT * FROM sources WHERE id = ?'),
+    // A webhook's source, by the token of its URL (migration 0009 indexes both columns).
+    selectSourceByUrlToken: db.prepare(
+      `SELECT * FROM sources WHERE url_token = @token AND deleted_at IS NULL
+       UNION ALL
+       SELECT * FROM sources WHERE previous_url_token = @token AND previous_url_token_expires_at > @at AND deleted_at IS NULL
+       LIMIT 1`,
+    ),
     selectSources: db.prepare('SELECT * FROM sources WHERE deleted_at IS NULL ORDER BY created_at, id'),
     updateSource: db.prepare(
-      `UPDATE sources SET name = @name, secret = @secret, default_country = @defaultCountry, updated_at = @now
+      `UPDATE sources SET name = @name, default_country = @defaultCountry, updated_at = @now,
+              secret = @secret, previous_secret = @previousSecret, previous_secret_expires_at = @previousSecretExpiresAt,
+              url_token = @urlToken, previous_url_token = @previousUrlToken, previous_url_token_expires_at = @previousUrlTokenExpiresAt
        WHERE id = @id AND deleted_at IS NULL`,
     ),
     deleteSource: db.prepare('UPDATE sources SET deleted_at = @now, updated_at = @now WHERE id = @id AND deleted_at IS NULL'),
@@ -25,8 +34,9 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @sourceId, @provider, @receivedAt, @status, @reason, @httpStatus, @contentType,
                @headers, @body, @bodySha256, @authPayload, @items)`,
     ),
-    updateRequestOutcome: db.prepare(
-      'UPDATE requests SET status = @status, reason = @reason, items = @items, reprocessed_at = @now WHERE id = @id',
+    // A reprocess is recorded beside the request (migration 0008); its own outcome is never changed.
+    recordReprocess: db.prepare(
+      'UPDATE requests SET reprocesses = @reprocesses, reprocess_count = reprocess_count + 1, reprocessed_at = @now WHERE id = @id',
     ),
     selectRequest: db.prepare('SELECT * FROM requests WHERE id = ?'),
 
@@ -40,16 +50,20 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertLead: db.prepare(
       `INSERT INTO leads (id, source_id, provider, provider_lead_id, stage, phone, email, search_text,
-                          last_event_at, ordering_ts, version, doc)
+                          last_event_at, ordering_ts, version, is_test, doc)
        VALUES (@id, @sourceId, @provider, @providerLeadId, @stage, @phone, @email, @searchText,
-               @lastEventAt, @orderingTs, @version, @doc)`,
+               @lastEventAt, @orderingTs, @version, @isTest, @doc)`,
     ),
     updateLead: db.prepare(
       `UPDATE leads SET stage = @stage, phone = @phone, email = @email, search_text = @searchText,
-              last_event_at = @lastEventAt, ordering_ts = @orderingTs, version = @version, doc = @doc
+              last_event_at = @lastEventAt, ordering_ts = @orderingTs, version = @version, is_test = @isTest, doc = @doc
        WHERE id = @id`,
     ),
     selectLead: db.prepare('SELECT doc FROM leads WHERE id = ?'),
+    // Erasure (migration 0010): which requests carry a lead, and webhooks held for an erased lead.
+    insertLeadRequest: db.prepare('INSERT OR IGNORE INTO lead_requests (lead_id, request_id) VALUES (?, ?)'),
+    selectHoldingErasure: db.prepare('SELECT erased_at FROM lead_erasures WHERE lead_id = ? AND hold_lifted_at IS NULL').pluck(),
+    insertHeld: db.prepare('INSERT OR IGNORE INTO held_requests (request_id, lead_id, held_at) VALUES (?, ?, ?)'),
     // The `q` index's queue (migration 0004): leads written since it was last indexed.
     countSearchPending: db.prepare('SELECT count(*) FROM leads_fts_pending').pluck(),
     indexSearchPending: db.prepare(
@@ -62,9 +76,11 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @leadId, @dedupeKey, @kind, @occurredAt, @recordedAt, @summary, @data, @requestId)
        ON CONFLICT (lead_id, dedupe_key) DO NOTHING`,
     ),
+    // Each entry at its own time; one the provider did not date, at its receipt. Among the entries
+    // of one receipt, the lead's `first_received` comes after the history it arrived with.
     selectTimeline: db.prepare(
       `SELECT * FROM timeline WHERE lead_id = ?
-       ORDER BY COALESCE(occurred_at, recorded_at), recorded_at, id`,
+       ORDER BY COALESCE(occurred_at, recorded_at), recorded_at, kind = 'first_received', id`,
     ),
   };
 }

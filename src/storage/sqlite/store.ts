@@ -3,7 +3,12 @@ import Database from 'better-sqlite3';
 import { HubError, isStoreFault } from '../../core/errors.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from '../../private-files.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
+import { urlTokenAccepted } from '../../core/source-credentials.js';
 import type {
+  ErasureActor,
+  HeldRequest,
+  HeldRequestQuery,
+  LeadErasure,
   IngestJob,
   IngestResult,
   LeadQuery,
@@ -23,11 +28,16 @@ import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-s
 import { SqliteDeliveryStore } from './delivery-store.js';
 import { classifyStorageError, isSqliteFault, SILENT_LOG, StorageFaults, type StorageLog } from './faults.js';
 import { migrateSqlite } from './migrate.js';
+import { copyWithoutErasedDuplicates, eraseLead, selectErasure } from './erase-lead.js';
+import { discardHeldRequest, listHeldRequests, releaseHeldRequest } from './held-requests.js';
 import { listLeads } from './queries.js';
 import { encodeItems } from './request-items.js';
 import { listRequests } from './request-queries.js';
+import { appendReprocess } from './request-reprocesses.js';
+import { SqliteRefusalStore } from './refusal-store.js';
 import { toLead, toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { updatedSourceParams } from './source-changes.js';
 
 export interface SqliteOptions {
   /** Most requests per group commit. */
@@ -129,11 +139,14 @@ export class SqliteStore implements Store {
   /** busy_timeout set on the connection now: 0 during a "locked" episode (see syncBusyTimeout). */
   private appliedBusyMs: number;
   readonly delivery: SqliteDeliveryStore;
+  readonly refusals: SqliteRefusalStore;
   /**
    * Sources by id, read on every webhook. This process is the only writer of the file (SQLite),
    * so the cache is kept exact by the write methods below; it is emptied when the file is reopened.
    */
   private readonly sourceCache = new Map<string, SourceRecord | null>();
+  /** Sources by the URL tokens webhooks reached them with (current or previous); emptied by every source write. */
+  private readonly sourceByToken = new Map<string, SourceRecord>();
 
   /** `db` is open and configured (see openSqliteStore); it is reopened by its name after a fault. */
   constructor(db: Database.Database, commitBatchMax: number, options: Omit<SqliteOptions, 'commitBatchMax'> = {}) {
@@ -165,6 +178,15 @@ export class SqliteStore implements Store {
         },
         get st() {
           return store.connection().dst;
+        },
+        read: (work) => this.read(work),
+      },
+      this.batcher,
+    );
+    this.refusals = new SqliteRefusalStore(
+      {
+        get db() {
+          return store.connection().db;
         },
         read: (work) => this.read(work),
       },
@@ -209,23 +231,30 @@ export class SqliteStore implements Store {
     return source;
   }
 
+  async findSourceByUrlToken(token: string, at: string): Promise<SourceRecord | null> {
+    const cached = this.sourceByToken.get(token);
+    if (cached !== undefined) return urlTokenAccepted(cached, token, at) ? cached : null;
+    const row = this.read(() => this.st.selectSourceByUrlToken.get({ token, at }) as SourceRow | undefined);
+    if (row === undefined) return null;
+    // Only tokens that reached a source are cached (anyone can send random ones); the expiry of a
+    // previous token is checked on every lookup, and every source write empties this cache.
+    const source = toSource(row);
+    this.sourceByToken.set(token, source);
+    return source;
+  }
+
   async listSources(): Promise<SourceRecord[]> {
     return this.read(() => (this.st.selectSources.all() as SourceRow[]).map(toSource));
   }
 
   async updateSource(id: string, changes: SourceChanges, now: string): Promise<SourceRecord | null> {
     return this.write(() => {
-      this.sourceCache.delete(id); // inside the transaction: no read can re-cache the old row after this
+      // Inside the transaction: no read can re-cache the old row after this.
+      this.sourceCache.delete(id);
+      this.sourceByToken.clear();
       const row = this.st.selectSource.get(id) as SourceRow | undefined;
       if (row === undefined || row.deleted_at !== null) return null;
-      const current = toSource(row);
-      this.st.updateSource.run({
-        id,
-        now,
-        name: changes.name ?? current.name,
-        secret: changes.secret ?? current.secret,
-        defaultCountry: changes.defaultCountry === undefined ? current.defaultCountry : changes.defaultCountry,
-      });
+      this.st.updateSource.run(updatedSourceParams(toSource(row), changes, now));
       return toSource(this.st.selectSource.get(id) as SourceRow);
     });
   }
@@ -233,6 +262,7 @@ export class SqliteStore implements Store {
   async deleteSource(id: string, now: string): Promise<boolean> {
     return this.write(() => {
       this.sourceCache.delete(id);
+      this.sourceByToken.clear();
       return this.st.deleteSource.run({ id, now }).changes > 0;
     });
   }
@@ -246,6 +276,9 @@ export class SqliteStore implements Store {
     const result = await this.write(() => {
       const outcome = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job);
       const status = requestStatus(job.kind, outcome.counts);
+      // A retry of what an erased lead had before: stored without that lead's personal data.
+      const erasedCopy = copyWithoutErasedDuplicates(this.st, r.provider, r.body, r.authPayload, outcome);
+      const authPayload = erasedCopy === null ? r.authPayload : erasedCopy.authPayload;
       this.st.insertRequest.run({
         id: r.id,
         sourceId: r.sourceId,
@@ -256,9 +289,9 @@ export class SqliteStore implements Store {
         httpStatus: job.httpStatus,
         contentType: r.contentType,
         headers: JSON.stringify(r.headers),
-        body: r.body,
+        body: erasedCopy?.body ?? r.body,
         bodySha256: sha256Hex(r.body),
-        authPayload: r.authPayload === undefined ? null : JSON.stringify(r.authPayload),
+        authPayload: authPayload === undefined ? null : JSON.stringify(authPayload),
         items: encodeItems(outcome),
       });
       return { requestId: r.id, status, ...outcome };
@@ -284,7 +317,8 @@ export class SqliteStore implements Store {
         job,
       );
       const status = requestStatus(job.kind, outcome.counts);
-      this.st.updateRequestOutcome.run({ id: requestId, status, reason: requestReason(job.kind, job.reason, outcome), items: encodeItems(outcome), now });
+      const reprocesses = appendReprocess(row.reprocesses, now, status, requestReason(job.kind, job.reason, outcome), outcome);
+      this.st.recordReprocess.run({ id: requestId, reprocesses, now });
       return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
@@ -302,6 +336,26 @@ export class SqliteStore implements Store {
       const timeline = (this.st.selectTimeline.all(id) as TimelineRow[]).map(toTimelineEntry);
       return { ...toLead(row.doc), timeline };
     });
+  }
+
+  async eraseLead(leadId: string, by: ErasureActor, now: string): Promise<LeadErasure | null> {
+    return this.write(() => eraseLead(this.db, leadId, by, now));
+  }
+
+  async getLeadErasure(leadId: string): Promise<LeadErasure | null> {
+    return this.read(() => selectErasure(this.db, leadId));
+  }
+
+  async listHeldRequests(query: HeldRequestQuery): Promise<Page<HeldRequest>> {
+    return this.read(() => listHeldRequests(this.db, query));
+  }
+
+  async releaseHeldRequest(requestId: string, by: ErasureActor, now: string): Promise<HeldRequest[]> {
+    return this.write(() => releaseHeldRequest(this.db, requestId, by, now));
+  }
+
+  async discardHeldRequest(requestId: string, by: ErasureActor, now: string): Promise<HeldRequest[]> {
+    return this.write(() => discardHeldRequest(this.db, requestId, by, now));
   }
 
   async listRequests(query: RequestQuery): Promise<Page<StoredRequest>> {
@@ -363,6 +417,7 @@ export class SqliteStore implements Store {
     }
     this.appliedBusyMs = this.busyTimeoutMs;
     this.sourceCache.clear();
+    this.sourceByToken.clear();
     this.faults.log.info({ database: this.file }, 'storage: reopened the database');
     this.wrote('reopened the database');
     // Not from inside the batch that is opening the connection: the listeners write.

@@ -1,0 +1,184 @@
+import type Database from 'better-sqlite3';
+import { redactEventBody, redactLead, redactTimelineEntry } from '../../core/erasure.js';
+import type { ProviderId } from '../../core/lead.js';
+import { redactRequestFor, type ErasedLeadRef } from '../../ingest/redact-body.js';
+import type { ErasedCounts, ErasureActor, ItemsOutcome, LeadErasure } from '../port.js';
+import { searchText, toLead } from './rows.js';
+import type { Statements } from './statements.js';
+
+/**
+ * Erasure of a person's personal data (`DELETE /api/leads/:id?erase=personal-data`). Runs inside the
+ * caller's write transaction, so nothing is ever half-erased. Every copy leadhook holds is redacted
+ * (core/erasure.ts says what is personal):
+ *
+ * - the lead document, its phone and e-mail columns and its `q` search text (the trigram index
+ *   follows through its triggers, migration 0004);
+ * - its timeline entries' text and data;
+ * - every stored request that carried it (`lead_requests`, migration 0010): the body and LeadPro's
+ *   claims are replaced by a redacted copy (ingest/redact-body.ts); `body_sha256` stays, so a retry
+ *   of the same bytes is still a duplicate, and the idempotency ledger stays, so a retry of content
+ *   already applied is still a duplicate;
+ * - its outbound events' bodies and kept provider items (`payload`, for rules); deliveries not sent
+ *   yet read the event body when claimed, so they send the redacted lead;
+ * - the response snippets of its deliveries' attempts (a receiver may echo what it received);
+ * - held webhooks for it still waiting are discarded (their bodies are among the requests above).
+ *
+ * The audit stub (`lead_erasures`) says what was erased, when and by whom; while it holds, a new
+ * webhook for the lead is held (apply-ingest.ts). Erasing again redacts what arrived since.
+ */
+export function eraseLead(db: Database.Database, leadId: string, by: ErasureActor, now: string): LeadErasure | null {
+  const row = db.prepare('SELECT provider, provider_lead_id, doc FROM leads WHERE id = ?').get(leadId) as
+    | { provider: ProviderId; provider_lead_id: string; doc: string }
+    | undefined;
+  if (row === undefined) return null;
+  const { lead, fields } = redactLead(toLead(row.doc));
+  db.prepare('UPDATE leads SET phone = NULL, email = NULL, search_text = ?, doc = ? WHERE id = ?').run(searchText(lead), JSON.stringify(lead), leadId);
+  const ref: ErasedLeadRef = { leadId, providerLeadId: row.provider_lead_id, erasedAt: now };
+  const requests = redactRequests(db, ref);
+  const erased: ErasedCounts = {
+    leadFields: fields,
+    timelineEntries: redactTimeline(db, leadId),
+    requests: requests.all,
+    requestsItemOnly: requests.itemOnly,
+    heldDiscarded: db
+      .prepare(`UPDATE held_requests SET resolution = 'discarded', resolved_at = ?, resolved_by = ? WHERE lead_id = ? AND resolution IS NULL`)
+      .run(now, actorLabel(by), leadId).changes,
+    events: redactEvents(db, leadId),
+    attemptResponses: db
+      .prepare(
+        `UPDATE delivery_attempts SET response_snippet = NULL
+         WHERE response_snippet IS NOT NULL AND delivery_id IN (SELECT id FROM deliveries WHERE lead_id = ?)`,
+      )
+      .run(leadId).changes,
+  };
+  db.prepare(
+    `INSERT INTO lead_erasures (lead_id, erased_at, actor, remote_address, requested_by, erased)
+     VALUES (@leadId, @now, @actor, @remoteAddress, @requestedBy, @erased)
+     ON CONFLICT (lead_id) DO UPDATE SET erased_at = @now, actor = @actor, remote_address = @remoteAddress,
+       requested_by = @requestedBy, erased = @erased, hold_lifted_at = NULL, hold_lifted_by = NULL`,
+  ).run({ leadId, now, ...by, erased: JSON.stringify(erased) });
+  return selectErasure(db, leadId);
+}
+
+/** How the actor is named where one text is kept (`admin`, `admin (by dpo@example.com)`). */
+export function actorLabel(by: ErasureActor): string {
+  return by.requestedBy === null ? by.actor : `${by.actor} (by ${by.requestedBy})`;
+}
+
+function redactTimeline(db: Database.Database, leadId: string): number {
+  const rows = db.prepare('SELECT id, kind, summary, data FROM timeline WHERE lead_id = ?').all(leadId) as { id: string; kind: string; summary: string; data: string }[];
+  const update = db.prepare('UPDATE timeline SET summary = ?, data = ? WHERE id = ?');
+  let changed = 0;
+  for (const r of rows) {
+    const redacted = redactTimelineEntry({ kind: r.kind, summary: r.summary, data: JSON.parse(r.data) as Record<string, unknown> });
+    const data = JSON.stringify(redacted.data);
+    if (redacted.summary === r.summary && data === r.data) continue;
+    update.run(redacted.summary, data, r.id);
+    changed++;
+  }
+  return changed;
+}
+
+function redactEvents(db: Database.Database, leadId: string): number {
+  const rows = db.prepare('SELECT id, body, payload FROM events WHERE lead_id = ?').all(leadId) as { id: string; body: string; payload: string | null }[];
+  const update = db.prepare('UPDATE events SET body = ?, payload = NULL WHERE id = ?');
+  let changed = 0;
+  for (const r of rows) {
+    const body = JSON.stringify(redactEventBody(JSON.parse(r.body)));
+    if (body === r.body && r.payload === null) continue;
+    update.run(body, r.id);
+    changed++;
+  }
+  return changed;
+}
+
+/** Redact every stored request that carried the lead; counts all changed and those changed item by item. */
+function redactRequests(db: Database.Database, ref: ErasedLeadRef): { all: number; itemOnly: number } {
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.provider, r.body, r.auth_payload FROM lead_requests lr JOIN requests r ON r.id = lr.request_id
+       WHERE lr.lead_id = ?`,
+    )
+    .all(ref.leadId) as { id: string; provider: ProviderId; body: Buffer; auth_payload: string | null }[];
+  let all = 0;
+  let itemOnly = 0;
+  for (const r of rows) {
+    if (redactStoredRequest(db, r, [ref]) === 'item') itemOnly++;
+    all++;
+  }
+  return { all, itemOnly };
+}
+
+/**
+ * Replace a stored request's body and claims by their copy without these leads' items; the widest
+ * scope used, or null when nothing changed. `body_sha256` is left as it was.
+ */
+export function redactStoredRequest(
+  db: Database.Database,
+  r: { id: string; provider: ProviderId; body: Buffer; auth_payload: string | null },
+  leads: readonly ErasedLeadRef[],
+): 'item' | 'body' | null {
+  const redacted = redactRequestBody(r.provider, r.body, r.auth_payload === null ? undefined : (JSON.parse(r.auth_payload) as unknown), leads);
+  if (redacted === null) return null;
+  const claims = redacted.authPayload === undefined ? null : JSON.stringify(redacted.authPayload);
+  db.prepare('UPDATE requests SET body = ?, auth_payload = ? WHERE id = ?').run(redacted.body, claims, r.id);
+  return redacted.scope;
+}
+
+/** {@link redactRequestFor} for several leads in turn; the widest scope used, or null when nothing changed. */
+export function redactRequestBody(
+  provider: ProviderId,
+  body: Buffer,
+  authPayload: unknown,
+  leads: readonly ErasedLeadRef[],
+): { body: Buffer; authPayload: unknown; scope: 'item' | 'body' } | null {
+  let current = { body, authPayload, scope: null as 'item' | 'body' | null };
+  for (const lead of leads) {
+    const next = redactRequestFor(provider, current.body, current.authPayload, lead);
+    if (next !== null) current = { ...next, scope: current.scope === 'body' ? 'body' : next.scope };
+  }
+  return current.scope === null ? null : { ...current, scope: current.scope };
+}
+
+/**
+ * The copy of a new request to store when some of its items are duplicates of a lead still erased (a
+ * retry of what was applied before the erasure): without those leads' items; null when there are none.
+ * Costs one lookup per duplicate item.
+ */
+export function copyWithoutErasedDuplicates(st: Statements, provider: ProviderId, body: Buffer, authPayload: unknown, outcome: ItemsOutcome): { body: Buffer; authPayload: unknown } | null {
+  const leads: ErasedLeadRef[] = [];
+  for (const item of outcome.items) {
+    if (item.outcome !== 'duplicate' || item.leadId === null || item.providerLeadId === null) continue;
+    if (leads.some((l) => l.leadId === item.leadId)) continue;
+    const erasedAt = st.selectHoldingErasure.get(item.leadId) as string | undefined;
+    if (erasedAt !== undefined) leads.push({ leadId: item.leadId, providerLeadId: item.providerLeadId, erasedAt });
+  }
+  return leads.length === 0 ? null : redactRequestBody(provider, body, authPayload, leads);
+}
+
+interface ErasureRow {
+  lead_id: string;
+  erased_at: string;
+  actor: 'admin';
+  remote_address: string | null;
+  requested_by: string | null;
+  erased: string;
+  hold_lifted_at: string | null;
+  hold_lifted_by: string | null;
+}
+
+/** The audit stub of a lead's erasure, or null. */
+export function selectErasure(db: Database.Database, leadId: string): LeadErasure | null {
+  const row = db.prepare('SELECT * FROM lead_erasures WHERE lead_id = ?').get(leadId) as ErasureRow | undefined;
+  if (row === undefined) return null;
+  return {
+    leadId: row.lead_id,
+    erasedAt: row.erased_at,
+    actor: row.actor,
+    remoteAddress: row.remote_address,
+    requestedBy: row.requested_by,
+    erased: JSON.parse(row.erased) as ErasedCounts,
+    holdLiftedAt: row.hold_lifted_at,
+    holdLiftedBy: row.hold_lifted_by,
+  };
+}

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { cli } from '../helpers/cli.js';
+import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
+
+/** What the person wrote or is: none of it may be left anywhere the API shows, once erased. */
+const PERSONAL = ['Zelda', 'Erasmus', 'zelda.erasmus', '9876501234', '5550143', 'sea view', 'private message', 'utm_email'];
+
+function anarockSnapshot(status: string, notes: { note_id: number; data: string; created_at: number }[]) {
+  return {
+    lead_id: 7001,
+    name: 'Zelda Erasmus',
+    email: 'zelda.erasmus@example.com',
+    country_code: '+91',
+    phone: '9876501234',
+    lead_status: status,
+    project_name: 'Sea Breeze Towers',
+    city: 'Mumbai',
+    notes,
+  };
+}
+
+const praetorianBatch = [
+  {
+    id: 'led_p1',
+    url: 'https://example.com/form?utm_email=zelda.erasmus@example.com',
+    created: '2026-01-05T10:00:00Z',
+    data: { first_name: 'Zelda', last_name: 'Erasmus', email: 'zelda.erasmus@example.com', phone: '(334) 555-0143', interested_in: 'a private message' },
+  },
+  { id: 'led_p2', created: '2026-01-05T10:01:00Z', data: { first_name: 'Otto', last_name: 'Keeper', email: 'otto.keeper@example.org' } },
+];
+
+/** Every erased string found in `value` as the API shows it (JSON text, and a body shown as base64 decoded). */
+function personalIn(value: unknown): string[] {
+  let text = JSON.stringify(value);
+  const b64 = (value as { bodyBase64?: string | null } | null)?.bodyBase64;
+  if (typeof b64 === 'string') text += Buffer.from(b64, 'base64').toString('utf8');
+  return PERSONAL.filter((p) => text.includes(p));
+}
+
+describe('erasing a person’s personal data', () => {
+  let t: TestServer;
+  let rx: Receiver;
+  let anarock: { id: string; webhookPath: string };
+  let praetorian: { id: string; webhookPath: string; secret: string };
+  let anarockLead: string;
+  let praetorianLead: string;
+  let otherLead: string;
+  let firstRequest: string;
+
+  before(async () => {
+    // Every delivery fails until told otherwise, echoing what it got; the next try is an hour away.
+    rx = await startReceiver((r, _n, res) => res.writeHead(500).end(r.body));
+    t = await startTestServer({ allowPrivateDestinations: true, retryScheduleMs: [0, 3_600_000] });
+    anarock = await createSource(t, 'anarock');
+    praetorian = await createSource(t, 'praetorian');
+    assert.equal((await t.api('POST', '/api/destinations', { name: 'CRM', url: rx.url })).status, 201);
+    const first = await t.hook(anarock.webhookPath, anarockSnapshot('New', [{ note_id: 1, data: 'wants a sea view', created_at: 1767000000 }]));
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    anarockLead = first.json.leads[0].id;
+    firstRequest = first.json.requestId;
+    const update = await t.hook(anarock.webhookPath, anarockSnapshot('Interested', [{ note_id: 2, data: 'Zelda Erasmus: private message', created_at: 1767000100 }]));
+    assert.equal(update.json.leads[0].outcome, 'updated', JSON.stringify(update.json));
+    const batch = await t.hook(praetorian.webhookPath, praetorianBatch, { authorization: praetorian.secret });
+    assert.equal(batch.status, 200, JSON.stringify(batch.json));
+    [praetorianLead, otherLead] = batch.json.leads.map((l: { id: string }) => l.id);
+    // Each lead's first event reached the receiver once and is now pending its next try (a lead's
+    // later events wait behind it).
+    await rx.waitFor((r) => r.length >= 3);
+  });
+  after(async () => {
+    await t.close();
+    await rx.close();
+  });
+
+  it('answers DELETE without erase=personal-data with a 400 that says how to erase', async () => {
+    const res = await t.api('DELETE', `/api/leads/${anarockLead}`);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error.code, 'LH_E_VALIDATION');
+    assert.match(res.json.error.message, /erase must be personal-data/);
+    assert.equal((await t.api('DELETE', '/api/leads/lead_nope?erase=personal-data')).status, 404);
+  });
+
+  it('erases in every surface of the API, keeps stage, ids, times and the listing fields, and records who and when', async () => {
+    const res = await t.api('DELETE', `/api/leads/${anarockLead}?erase=personal-data&by=${encodeURIComponent('ticket 42')}`);
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.actor, 'admin');
+    assert.equal(res.json.requestedBy, 'ticket 42');
+    assert.equal(res.json.remoteAddress, '127.0.0.1');
+    assert.ok(res.json.erased.leadFields.includes('person.fullName'));
+    assert.equal(res.json.erased.requests, 2);
+    const p = await t.api('DELETE', `/api/leads/${praetorianLead}?erase=personal-data`);
+    assert.equal(p.json.erased.requestsItemOnly, 1, 'the batch kept its other lead');
+
+    const lead = (await t.api('GET', `/api/leads/${anarockLead}`)).json;
+    assert.equal(lead.erasedAt, res.json.erasedAt);
+    assert.equal(lead.erasure.requestedBy, 'ticket 42');
+    assert.equal(lead.providerStatus, 'Interested', 'the stage and status are kept');
+    assert.equal(lead.providerLeadId, '7001');
+    assert.equal(lead.extra.project_name, 'Sea Breeze Towers', 'what the lead is about is kept');
+    assert.equal(lead.person.fullName, null);
+    assert.ok(lead.timeline.length >= 3, 'timeline entries stay, their text erased');
+
+    const surfaces: [string, unknown][] = [];
+    for (const id of [anarockLead, praetorianLead]) surfaces.push([`lead ${id}`, (await t.api('GET', `/api/leads/${id}`)).json]);
+    surfaces.push(['lead list', (await t.api('GET', '/api/leads?limit=500')).json]);
+    surfaces.push(['search', (await t.api('GET', '/api/leads?q=zelda')).json]);
+    const requests = (await t.api('GET', '/api/requests?limit=500')).json;
+    surfaces.push(['request list', requests]);
+    for (const r of requests.items) surfaces.push([`request ${r.id}`, (await t.api('GET', `/api/requests/${r.id}`)).json]);
+    const deliveries = (await t.api('GET', '/api/deliveries?limit=500')).json;
+    for (const d of deliveries.items) surfaces.push([`delivery ${d.id}`, (await t.api('GET', `/api/deliveries/${d.id}`)).json]);
+    for (const [name, value] of surfaces) assert.deepEqual(personalIn(value), [], `${name}: ${JSON.stringify(value).slice(0, 2000)}`);
+
+    assert.deepEqual((await t.api('GET', '/api/leads?q=zelda')).json.items, []);
+    assert.equal((await t.api('GET', '/api/leads?q=sea breeze')).json.items[0]?.id, anarockLead, 'the project still finds the lead');
+    const other = (await t.api('GET', `/api/leads/${otherLead}`)).json;
+    assert.equal(other.person.fullName, 'Otto Keeper', 'the other lead of the batch is untouched');
+    const batchRequest = requests.items.find((r: { sourceId: string }) => r.sourceId === praetorian.id);
+    const stored = (await t.api('GET', `/api/requests/${batchRequest.id}`)).json;
+    assert.match(stored.body, /Otto/, 'the batch body keeps the other lead’s item');
+    assert.equal(stored.bodySha256, batchRequest.bodySha256);
+  });
+
+  it('sends the redacted lead on a delivery still pending at the erasure', async () => {
+    rx.setResponder((_r, _n, res) => res.writeHead(200).end('ok'));
+    const pending = (await t.api('GET', `/api/deliveries?leadId=${anarockLead}&status=pending`)).json.items;
+    assert.ok(pending.length > 0);
+    const before = rx.received.length;
+    for (const d of pending) assert.equal((await t.api('POST', `/api/deliveries/${d.id}/retry`)).status, 200);
+    await rx.waitFor((r) => r.length >= before + 2, 30_000);
+    const sent = rx.received.slice(before);
+    assert.deepEqual(sent.map((r) => r.json.data.lead.id), [anarockLead, anarockLead], 'its created and updated events');
+    for (const r of sent) assert.deepEqual(personalIn(r.body), []);
+  });
+
+  it('still answers a retry of a webhook applied before the erasure as a duplicate, and stores it redacted', async () => {
+    const retry = await t.hook(anarock.webhookPath, anarockSnapshot('New', [{ note_id: 1, data: 'wants a sea view', created_at: 1767000000 }]));
+    assert.equal(retry.status, 200);
+    assert.deepEqual(retry.json.leads.map((l: { outcome: string }) => l.outcome), ['duplicate']);
+    const stored = (await t.api('GET', `/api/requests/${retry.json.requestId}`)).json;
+    const original = (await t.api('GET', `/api/requests/${firstRequest}`)).json;
+    assert.equal(stored.bodySha256, original.bodySha256, 'the hash of the bytes received is kept');
+    assert.deepEqual(personalIn(stored), []);
+  });
+
+  it('holds a new webhook for the erased lead until an admin discards or applies it', async () => {
+    const next = (n: number) => anarockSnapshot('Site visit done', [{ note_id: 10 + n, data: `call back ${n}`, created_at: 1767000200 + n }]);
+    const held = await t.hook(anarock.webhookPath, next(1));
+    assert.equal(held.status, 200, 'answered, so the provider does not retry');
+    assert.deepEqual(held.json.leads, []);
+    assert.match(held.json.quarantined[0].reason, /^held: the personal data of lead/);
+    const list = (await t.api('GET', '/api/requests/held')).json;
+    assert.deepEqual(list.items.map((h: { requestId: string; leadId: string }) => [h.requestId, h.leadId]), [[held.json.requestId, anarockLead]]);
+    assert.equal((await t.api('GET', `/api/leads/${anarockLead}`)).json.person.fullName, null, 'not applied');
+
+    const discarded = await t.api('POST', `/api/requests/${held.json.requestId}/discard?by=dpo`);
+    assert.equal(discarded.status, 200, JSON.stringify(discarded.json));
+    assert.equal(discarded.json.held[0].resolution, 'discarded');
+    assert.deepEqual(personalIn((await t.api('GET', `/api/requests/${held.json.requestId}`)).json), [], 'a discarded body is redacted');
+    const again = await t.api('POST', `/api/requests/${held.json.requestId}/discard`);
+    assert.equal(again.status, 409);
+    assert.equal(again.json.error.code, 'LH_E_NOT_HELD');
+
+    const second = await t.hook(anarock.webhookPath, next(2));
+    assert.match(second.json.quarantined[0].reason, /^held:/);
+    const applied = await t.api('POST', `/api/requests/${second.json.requestId}/apply`);
+    assert.equal(applied.status, 200, JSON.stringify(applied.json));
+    assert.deepEqual(applied.json.leads.map((l: { id: string; outcome: string }) => [l.id, l.outcome]), [[anarockLead, 'updated']]);
+    const lead = (await t.api('GET', `/api/leads/${anarockLead}`)).json;
+    assert.equal(lead.person.fullName, 'Zelda Erasmus', 'the applied webhook brought the person back');
+    assert.equal(lead.erasure.holdLiftedBy, 'admin');
+    const third = await t.hook(anarock.webhookPath, next(3));
+    assert.equal(third.json.leads[0]?.outcome, 'updated', 'after an apply, webhooks for the lead apply again');
+    assert.deepEqual((await t.api('GET', '/api/requests/held')).json.items, []);
+    assert.equal((await t.api('GET', '/api/requests/held?all=true')).json.items.length, 2);
+  });
+});
+
+describe('leadhook leads erase, held, apply-held and discard-held', () => {
+  let t: TestServer;
+  let env: Record<string, string>;
+  before(async () => {
+    t = await startTestServer();
+    env = { LEADHOOK_URL: t.url, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN };
+  });
+  after(() => t.close());
+
+  it('erases with --yes only, lists the held webhook, discards and applies it, and filters lists by date', async () => {
+    const src = await createSource(t, 'anarock');
+    const snapshot = (status: string) => ({ lead_id: 42, name: 'Zelda Erasmus', lead_status: status });
+    const leadId = (await t.hook(src.webhookPath, snapshot('New'))).json.leads[0].id;
+
+    const refused = await cli(['leads', 'erase', leadId], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /LH_E_CLI_USAGE: .*--yes/);
+    const erased = await cli(['leads', 'erase', leadId, '--yes', '--by', 'ticket 7'], env);
+    assert.equal(erased.code, 0, erased.stderr);
+    assert.match(erased.stdout, /By: +admin \(ticket 7\) from 127\.0\.0\.1/);
+    const shown = await cli(['leads', 'show', leadId], env);
+    assert.match(shown.stdout, /Erased: +personal data erased/);
+    assert.deepEqual(personalIn(shown.stdout), []);
+
+    const first = (await t.hook(src.webhookPath, snapshot('Interested'))).json.requestId;
+    const held = await cli(['leads', 'held'], env);
+    assert.match(held.stdout, new RegExp(`${first} +${leadId} .* waiting`));
+    assert.equal((await cli(['leads', 'discard-held', first], env)).code, 1, 'discarding needs --yes');
+    const discarded = await cli(['leads', 'discard-held', first, '--yes'], env);
+    assert.equal(discarded.code, 0, discarded.stderr);
+    assert.match((await cli(['leads', 'discard-held', first, '--yes'], env)).stderr, /LH_E_NOT_HELD/);
+
+    const second = (await t.hook(src.webhookPath, snapshot('Site visit done'))).json.requestId;
+    const applied = await cli(['leads', 'apply-held', second], env);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, new RegExp(`${leadId} updated`));
+
+    const today = new Date().toISOString().slice(0, 10);
+    const list = await cli(['leads', 'list', '--json', '--first-seen-since', today, '--last-activity-until', '9999-12-31'], env);
+    assert.deepEqual(JSON.parse(list.stdout).items.map((l: { id: string }) => l.id), [leadId]);
+    const bad = await cli(['leads', 'list', '--first-seen-since', 'soon'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /LH_E_VALIDATION: firstSeenSince is not a date or time/);
+  });
+});
