@@ -252,6 +252,8 @@ export interface ErasedCounts {
   events: number;
   /** Response snippets of delivery attempts cleared (a receiver may echo what it was sent). */
   attemptResponses: number;
+  /** Body excerpts of the source's refused webhooks that named the lead or its person, replaced by `(erased)`. */
+  refusalExcerpts?: number;
 }
 
 /** The audit stub of an erasure: what was erased, when and by whom. */

@@ -65,6 +65,8 @@ describe('erasing a person’s personal data', () => {
     const batch = await t.hook(praetorian.webhookPath, praetorianBatch, { authorization: praetorian.secret });
     assert.equal(batch.status, 200, JSON.stringify(batch.json));
     [praetorianLead, otherLead] = batch.json.leads.map((l: { id: string }) => l.id);
+    // The same batch sent with a wrong secret: refused, kept as received in the source's ring.
+    assert.equal((await t.hook(praetorian.webhookPath, praetorianBatch, { authorization: 'not-the-secret' })).status, 401);
     // Each lead's first event reached the receiver once and is now pending its next try (a lead's
     // later events wait behind it).
     await rx.waitFor((r) => r.length >= 3);
@@ -92,6 +94,7 @@ describe('erasing a person’s personal data', () => {
     assert.equal(res.json.erased.requests, 2);
     const p = await t.api('DELETE', `/api/leads/${praetorianLead}?erase=personal-data`);
     assert.equal(p.json.erased.requestsItemOnly, 1, 'the batch kept its other lead');
+    assert.equal(p.json.erased.refusalExcerpts, 1, 'the refused copy of the batch named the person');
 
     const lead = (await t.api('GET', `/api/leads/${anarockLead}`)).json;
     assert.equal(lead.erasedAt, res.json.erasedAt);
@@ -109,6 +112,10 @@ describe('erasing a person’s personal data', () => {
     const requests = (await t.api('GET', '/api/requests?limit=500')).json;
     surfaces.push(['request list', requests]);
     for (const r of requests.items) surfaces.push([`request ${r.id}`, (await t.api('GET', `/api/requests/${r.id}`)).json]);
+    const refused = (await t.api('GET', '/api/requests?status=rejected&limit=500')).json;
+    assert.equal(refused.items.length, 1);
+    surfaces.push(['refused list', refused]);
+    for (const r of refused.items) surfaces.push([`refused ${r.id}`, (await t.api('GET', `/api/requests/${r.id}`)).json]);
     const deliveries = (await t.api('GET', '/api/deliveries?limit=500')).json;
     for (const d of deliveries.items) surfaces.push([`delivery ${d.id}`, (await t.api('GET', `/api/deliveries/${d.id}`)).json]);
     for (const [name, value] of surfaces) assert.deepEqual(personalIn(value), [], `${name}: ${JSON.stringify(value).slice(0, 2000)}`);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
+import { cli } from '../helpers/cli.js';
 import { fixtureJson } from '../helpers/fixtures.js';
-import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
+import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 
 async function sign(claims: Record<string, unknown>, secret: string, alg = 'HS256'): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret));
@@ -144,6 +145,10 @@ describe('LeadPro webhooks over HTTP', () => {
     assert.match(changed[0].summary, /^Changed person\.fullName: Ann Lee → Ann Leigh; /);
     assert.equal(lead.attribution.source, 'homepage', 'attribution is the latest');
     assert.equal(lead.firstAttribution.source, 'rightmove', 'firstAttribution keeps where the lead came from');
+    const shown = await cli(['leads', 'show', lead.id], { LEADHOOK_URL: t.url, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^Attribution:\s+.*source=homepage/m);
+    assert.match(shown.stdout, /^First touch:\s+.*source=rightmove/m);
   });
 
   it('bounds a field_changed summary that quotes a huge provider value, keeping the whole value in data', async () => {

@@ -112,5 +112,9 @@ describe('refused webhooks are visible', () => {
     const empty = await cli(['requests', 'list', '--source', source.id], env);
     assert.equal(empty.code, 0, empty.stderr);
     assert.match(empty.stdout, /No stored requests found\.\n\n1 webhook\(s\) refused for wrong or missing credentials since .*: leadhook requests list --status rejected/);
+
+    const sourceShown = await cli(['sources', 'show', source.id], env);
+    assert.equal(sourceShown.code, 0, sourceShown.stderr);
+    assert.match(sourceShown.stdout, new RegExp(`Refused:\\s+1 webhook since .*, last .* \\(see: leadhook requests list --status rejected --source ${source.id}\\)`));
   });
 });

@@ -105,8 +105,10 @@ async function show(ctx: CommandContext): Promise<void> {
   const lead = (await ctx.api.request('GET', `/api/leads/${seg(ctx.args[0] ?? '')}`)) as Lead & { timeline: TimelineEntry[]; erasedAt?: string };
   if (ctx.isJson) return ctx.out(json(lead));
   const p = lead.person;
-  const a = lead.attribution;
-  const attribution = Object.entries(a).filter(([, value]) => value !== null).map(([k, value]) => `${k}=${value}`).join(', ');
+  const attributionText = (a: Lead['attribution'] | null | undefined): string | null =>
+    a === null || a === undefined ? null : Object.entries(a).filter(([, value]) => value !== null).map(([k, value]) => `${k}=${value}`).join(', ');
+  const attribution = attributionText(lead.attribution);
+  const first = attributionText(lead.firstAttribution);
   const head = fields([
     ['Lead', lead.id],
     ['Provider', `${lead.provider} lead ${lead.providerLeadId} (source ${lead.sourceId})`],
@@ -119,6 +121,7 @@ async function show(ctx: CommandContext): Promise<void> {
     ['Message', lead.message],
     ['Assignee', lead.assignee === null ? null : [lead.assignee.name, lead.assignee.email && `<${lead.assignee.email}>`].filter(Boolean).join(' ')],
     ['Attribution', attribution],
+    ['First touch', first === attribution ? undefined : (first ?? 'unknown (stored before leadhook kept it)')],
     ['Created', time(lead.providerCreatedAt)],
     ['First seen', time(lead.firstSeenAt)],
     ['Last event', time(lead.lastEventAt)],

@@ -21,6 +21,8 @@ interface SourceOut {
   setup: string[];
   createdAt: string;
   updatedAt: string;
+  /** Webhooks refused on this source (wrong or missing credentials): only in `show`. */
+  refusals?: { total: number; since: string | null; lastAt: string | null };
 }
 
 /** How each auth method uses the source's secret, in one line. */
@@ -98,8 +100,14 @@ async function show(ctx: CommandContext): Promise<void> {
     ['Name', s.name],
     ['Created', time(s.createdAt)],
     ['Updated', time(s.updatedAt)],
+    ['Refused', s.refusals === undefined ? undefined : refusedText(s.refusals, s.id)],
   ];
   ctx.out(describe(ctx, s, head));
+}
+
+function refusedText(r: NonNullable<SourceOut['refusals']>, id: string): string {
+  if (r.total === 0) return 'none';
+  return `${r.total} webhook${r.total === 1 ? '' : 's'} since ${time(r.since)}, last ${time(r.lastAt)} (see: leadhook requests list --status rejected --source ${id})`;
 }
 
 async function remove(ctx: CommandContext): Promise<void> {

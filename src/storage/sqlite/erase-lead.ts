@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { redactEventBody, redactLead, redactTimelineEntry } from '../../core/erasure.js';
+import { ERASED_TEXT, redactEventBody, redactLead, redactTimelineEntry } from '../../core/erasure.js';
 import type { ProviderId } from '../../core/lead.js';
 import { redactRequestFor, type ErasedLeadRef } from '../../ingest/redact-body.js';
 import type { ErasedCounts, ErasureActor, ItemsOutcome, LeadErasure } from '../port.js';
@@ -27,11 +27,12 @@ import type { Statements } from './statements.js';
  * webhook for the lead is held (apply-ingest.ts). Erasing again redacts what arrived since.
  */
 export function eraseLead(db: Database.Database, leadId: string, by: ErasureActor, now: string): LeadErasure | null {
-  const row = db.prepare('SELECT provider, provider_lead_id, doc FROM leads WHERE id = ?').get(leadId) as
-    | { provider: ProviderId; provider_lead_id: string; doc: string }
+  const row = db.prepare('SELECT source_id, provider, provider_lead_id, doc FROM leads WHERE id = ?').get(leadId) as
+    | { source_id: string; provider: ProviderId; provider_lead_id: string; doc: string }
     | undefined;
   if (row === undefined) return null;
-  const { lead, fields } = redactLead(toLead(row.doc));
+  const before = toLead(row.doc);
+  const { lead, fields } = redactLead(before);
   db.prepare('UPDATE leads SET phone = NULL, email = NULL, search_text = ?, doc = ? WHERE id = ?').run(searchText(lead), JSON.stringify(lead), leadId);
   const ref: ErasedLeadRef = { leadId, providerLeadId: row.provider_lead_id, erasedAt: now };
   const requests = redactRequests(db, ref);
@@ -50,6 +51,7 @@ export function eraseLead(db: Database.Database, leadId: string, by: ErasureActo
          WHERE response_snippet IS NOT NULL AND delivery_id IN (SELECT id FROM deliveries WHERE lead_id = ?)`,
       )
       .run(leadId).changes,
+    refusalExcerpts: redactRefusals(db, row.source_id, [row.provider_lead_id, ...personalValues(before)]),
   };
   db.prepare(
     `INSERT INTO lead_erasures (lead_id, erased_at, actor, remote_address, requested_by, erased)
@@ -63,6 +65,31 @@ export function eraseLead(db: Database.Database, leadId: string, by: ErasureActo
 /** How the actor is named where one text is kept (`admin`, `admin (by dpo@example.com)`). */
 export function actorLabel(by: ErasureActor): string {
   return by.requestedBy === null ? by.actor : `${by.actor} (by ${by.requestedBy})`;
+}
+
+/** The person's values as a webhook may have carried them, for finding them in text kept as received. */
+function personalValues(lead: ReturnType<typeof toLead>): string[] {
+  const p = lead.person;
+  return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, ...(p.otherPhones ?? [])].filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * A refused webhook to the lead's source is never processed, so it is not linked to the lead: its
+ * body excerpt (the first KiB, as received) is erased when it holds the lead's id or any of the
+ * person's values. At most 50 refusals are kept per source, so this is a bounded scan.
+ */
+function redactRefusals(db: Database.Database, sourceId: string, needles: readonly string[]): number {
+  const rows = db.prepare('SELECT id, body_excerpt FROM webhook_refusals WHERE source_id = ?').all(sourceId) as { id: string; body_excerpt: Buffer }[];
+  const wanted = [...new Set(needles)].filter((n) => n.length >= 3);
+  const update = db.prepare('UPDATE webhook_refusals SET body_excerpt = ? WHERE id = ?');
+  let changed = 0;
+  for (const r of rows) {
+    const text = r.body_excerpt.toString('utf8');
+    if (!wanted.some((n) => text.includes(n))) continue;
+    update.run(Buffer.from(ERASED_TEXT), r.id);
+    changed++;
+  }
+  return changed;
 }
 
 function redactTimeline(db: Database.Database, leadId: string): number {
