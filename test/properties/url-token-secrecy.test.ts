@@ -121,6 +121,12 @@ describe('a webhook URL token shows only in its source’s own admin view', () =
       15,
     );
 
+    // One refusal whatever the runs drew (Anarock has no credential to get wrong), so the log below
+    // holds a refusal line to check.
+    const refused = await createSource(t, 'praetorian');
+    tokens.add(tokenOf(refused.webhookPath));
+    assert.equal((await t.hook(refused.webhookPath, '[]', { authorization: 'wrong-secret-0123456' })).status, 401);
+
     // Every event reached the receiver (or failed there): nothing still queued.
     await eventually(async () => {
       const pending = (await t.api('GET', '/api/deliveries?status=pending&limit=1')).json.items.length;
