@@ -34,3 +34,20 @@ export function resolveAdminToken(configured: string | null, dataDir: string): A
   writeFileSync(file, `${token}\n`, { mode: PRIVATE_FILE_MODE });
   return { token, isNew: true, file };
 }
+
+/** The admin token's name in the shared database's `settings` table (PostgreSQL). */
+export const ADMIN_TOKEN_SETTING = 'admin_token';
+
+/**
+ * With a database several instances share (PostgreSQL): the configured token, else the one stored in
+ * the database, else a new one stored there. Instances starting together agree on one (the first
+ * stored wins), so every instance accepts it; the data directory holds no token.
+ */
+export async function resolveSharedAdminToken(
+  configured: string | null,
+  settings: { sharedSetting(name: string, make: () => string): Promise<{ value: string; isNew: boolean }> },
+): Promise<AdminToken> {
+  if (configured !== null) return { token: configured, isNew: false, file: null };
+  const { value, isNew } = await settings.sharedSetting(ADMIN_TOKEN_SETTING, () => `lh_${newSecret()}`);
+  return { token: value, isNew, file: null };
+}

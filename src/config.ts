@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { HubError } from './core/errors.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './core/retry-policy.js';
+import { parseListenAddress, type ListenAddress } from './metrics/listen-address.js';
 
 /** Everything leadhook reads from its environment, validated once at startup. */
 export interface Config {
@@ -46,6 +47,16 @@ export interface Config {
    * `Asia/Kolkata`): `firstSeenSince=2026-12-01` starts at midnight there.
    */
   timeZone: string;
+  /**
+   * Where Prometheus metrics are served, apart from the API (`LEADHOOK_METRICS_LISTEN`, `host:port`);
+   * null (`off`) serves none. Loopback by default, so they are never public by accident.
+   */
+  metricsListen: ListenAddress | null;
+  /**
+   * PostgreSQL to store everything in (`LEADHOOK_DATABASE_URL`, `postgres://…`), for several
+   * instances on one database; null = SQLite in the data directory.
+   */
+  databaseUrl: string | null;
 }
 
 interface Setting {
@@ -74,6 +85,8 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   maxDestinations: { env: 'LEADHOOK_MAX_DESTINATIONS', default: '100', help: 'most destinations that can exist at once' },
   shutdownGraceMs: { env: 'LEADHOOK_SHUTDOWN_GRACE_MS', default: '25000', help: 'on SIGTERM, longest wait for in-flight requests and deliveries, ms' },
   timeZone: { env: 'LEADHOOK_TIMEZONE', default: 'UTC', help: 'IANA time zone of plain dates in date filters and replay, and of times the CLI prints (e.g. Asia/Kolkata)' },
+  metricsListen: { env: 'LEADHOOK_METRICS_LISTEN', default: '127.0.0.1:9464', help: 'host:port of GET /metrics (Prometheus), apart from the API; off disables' },
+  databaseUrl: { env: 'LEADHOOK_DATABASE_URL', default: '', help: 'postgres:// URL: store in PostgreSQL (several instances may share it); unset = SQLite in the data dir' },
 };
 
 function schedule(text: string, problems: string[]): readonly number[] {
@@ -109,6 +122,16 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** A `host:port` or `off` (null); else a problem, and off. */
+function listenAddress(text: string, problems: string[]): ListenAddress | null {
+  try {
+    return parseListenAddress(text);
+  } catch (error) {
+    problems.push(`LEADHOOK_METRICS_LISTEN=${JSON.stringify(text)} ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -134,6 +157,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`LEADHOOK_LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(', ')}`);
   const publicUrl = get('publicUrl');
   if (publicUrl !== '' && !/^https?:\/\/[^\s/]+/i.test(publicUrl)) problems.push(`LEADHOOK_PUBLIC_URL=${JSON.stringify(publicUrl)} must be an http(s) URL`);
+  const databaseUrl = get('databaseUrl');
+  if (databaseUrl !== '' && !(/^postgres(ql)?:\/\/\S+$/i.test(databaseUrl) && URL.canParse(databaseUrl))) problems.push('LEADHOOK_DATABASE_URL must be a postgres:// or postgresql:// URL');
   const adminToken = get('adminToken');
   if (adminToken !== '' && adminToken.length < 16) problems.push('LEADHOOK_ADMIN_TOKEN must be at least 16 characters');
   const config: Config = {
@@ -155,6 +180,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxDestinations: int('maxDestinations', 1, 10_000),
     shutdownGraceMs: int('shutdownGraceMs', 0, 3_600_000),
     timeZone: timeZone(get('timeZone'), problems),
+    metricsListen: listenAddress(get('metricsListen'), problems),
+    databaseUrl: databaseUrl === '' ? null : databaseUrl,
     ...overrides,
   };
   if (problems.length > 0) throw new HubError('LH_E_CONFIG_INVALID', [problems.join('; ')]);

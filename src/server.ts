@@ -1,15 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { resolveAdminToken } from './admin-token.js';
-import { followStorageFaults, lockDataDir } from './data-dir-lock.js';
+import { resolveAdminToken, resolveSharedAdminToken, type AdminToken } from './admin-token.js';
+import { followStorageFaults, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Config } from './config.js';
 import type { HubError } from './core/errors.js';
 import { DeliveryService } from './delivery/service.js';
 import { buildApp } from './http/app.js';
+import { PROVIDER_IDS } from './core/lead.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { listenForMetrics, type MetricsListener } from './metrics/listener.js';
 import { ensurePrivateDir } from './private-files.js';
 import type { Store } from './storage/port.js';
-import { openSqliteStore } from './storage/sqlite/store.js';
+import { openPostgresStore, type PostgresStore } from './storage/postgres/store.js';
+import { openSqliteStore, type SqliteStore } from './storage/sqlite/store.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
@@ -18,6 +22,8 @@ export interface RunningServer {
   url: string;
   adminToken: string;
   delivery: DeliveryService;
+  /** `http://host:port/metrics` (LEADHOOK_METRICS_LISTEN), or null when metrics are off. */
+  metricsUrl: string | null;
   /**
    * Graceful stop: take no new connections, finish the requests in flight and the deliveries already
    * claimed, then close the store. After `shutdownGraceMs`, the connections still open are closed
@@ -45,12 +51,24 @@ export async function startServer(
   // Secrets live in the data directory: created 0700; one that others can reach is a warning, logged below.
   const dataDirWarning = ensurePrivateDir(config.dataDir);
   // One server per data directory (LH_E_DATA_DIR_IN_USE): a second worker would steal the first one's deliveries.
-  const lock = lockDataDir(config.dataDir);
-  let admin: ReturnType<typeof resolveAdminToken>;
-  let store: ReturnType<typeof openSqliteStore>;
+  // With PostgreSQL, instances share the database and the data directory holds nothing: no lock.
+  const lock: DataDirLock = config.databaseUrl === null ? lockDataDir(config.dataDir) : { isHeld: true, release() {}, reacquire() {} };
+  let admin: AdminToken;
+  let store: SqliteStore | PostgresStore;
+  // Per server, in its own registry: tests run many servers in one process.
+  const metrics = config.metricsListen === null ? null : new HubMetrics(PROVIDER_IDS);
   try {
-    admin = resolveAdminToken(config.adminToken, config.dataDir);
-    store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax });
+    if (config.databaseUrl !== null) {
+      const shared = await openPostgresStore({ url: config.databaseUrl });
+      store = shared;
+      admin = await resolveSharedAdminToken(config.adminToken, shared).catch(async (error: unknown) => {
+        await shared.close();
+        throw error;
+      });
+    } else {
+      admin = resolveAdminToken(config.adminToken, config.dataDir);
+      store = openSqliteStore(databaseFile(config.dataDir), { commitBatchMax: config.commitBatchMax, ...(metrics ? { observer: metrics.storage } : {}) });
+    }
   } catch (error) {
     lock.release();
     throw error;
@@ -64,11 +82,14 @@ export async function startServer(
     refreshDestinations: async () => delivery?.refresh(),
     ...(options.logger === false ? { logger: false } : {}),
     ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
+    ...(metrics ? { webhookMetrics: metrics.webhooks } : {}),
   });
   // Storage faults (disk full, read-only, locked, I/O) and recoveries, once per episode.
   store.setLog(app.log.child({ component: 'storage' }));
   if (dataDirWarning !== null) app.log.warn(dataDirWarning);
-  delivery = new DeliveryService(store, config, app.log);
+  delivery = new DeliveryService(store, config, app.log, metrics?.delivery);
+  metrics?.readQueueFrom(() => store.delivery.queueStats());
+  let metricsListener: MetricsListener | null = null;
   // HTTP requests being received or answered: at shutdown they are finished, and their connections closed after.
   const requestsInFlight = new Set<ServerResponse>();
   app.server.on('request', (_req, res) => {
@@ -77,8 +98,10 @@ export async function startServer(
   });
   try {
     await delivery.start();
+    if (metrics !== null && config.metricsListen !== null) metricsListener = await listenForMetrics(config.metricsListen, () => metrics.scrape());
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    await metricsListener?.close();
     await delivery.stop();
     await store.close();
     lock.release();
@@ -87,9 +110,11 @@ export async function startServer(
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  if (metricsListener !== null) app.log.info(`metrics at ${metricsListener.url}`);
   if (admin.isNew) {
-    app.log.info(`generated an admin token, stored in ${admin.file}`);
-    process.stdout.write(`\nleadhook admin token (shown once; also in ${admin.file}):\n  ${admin.token}\n\n`);
+    const where = admin.file ?? 'the database (give it to the CLI with LEADHOOK_ADMIN_TOKEN or --token)';
+    app.log.info(`generated an admin token, stored in ${where}`);
+    process.stdout.write(`\nleadhook admin token (shown once; also in ${where}):\n  ${admin.token}\n\n`);
   }
   const service = delivery;
   const stopFollowing = followStorageFaults(lock, () => store.storageStatus(), (error) => {
@@ -117,6 +142,7 @@ export async function startServer(
     } finally {
       clearTimeout(deadline);
     }
+    await metricsListener?.close();
     await store.close();
     stopFollowing();
     lock.release();
@@ -129,6 +155,7 @@ export async function startServer(
     url: `http://${host}:${port}`,
     adminToken: admin.token,
     delivery,
+    metricsUrl: metricsListener?.url ?? null,
     close: () => (closing ??= shutdown()),
   };
 }

@@ -48,6 +48,7 @@ export const Errors = {
   LH_E_DATA_DIR_UNUSABLE: define('LH_E_DATA_DIR_UNUSABLE', 500, 'The data directory %s cannot be used (%s); make it readable and writable by this user, or set LEADHOOK_DATA_DIR to one that is'),
   LH_E_PORT_IN_USE: define('LH_E_PORT_IN_USE', 500, 'Port %s on %s is already in use; stop what listens there, or set PORT to a free port'),
   LH_E_LISTEN_FAILED: define('LH_E_LISTEN_FAILED', 500, 'Cannot listen on %s port %s (%s); %s'),
+  LH_E_METRICS_LISTEN_FAILED: define('LH_E_METRICS_LISTEN_FAILED', 500, 'Cannot listen for metrics on %s (%s); set LEADHOOK_METRICS_LISTEN to a free host:port of this machine, or to off'),
   LH_E_STARTUP_FAILED: define('LH_E_STARTUP_FAILED', 500, 'leadhook could not start: %s'),
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Store } from '../storage/port.js';
 import { DestinationPlanner } from './planner.js';
-import { DeliveryWorker } from './worker.js';
+import { DeliveryWorker, type DeliveryObserver } from './worker.js';
 
 type DeliveryConfig = Pick<
   Config,
@@ -22,6 +22,8 @@ export class DeliveryService {
     private readonly store: Store,
     config: DeliveryConfig,
     private readonly log?: DeliveryLog,
+    /** Told every delivery outcome and attempt latency (metrics). */
+    observer?: DeliveryObserver,
   ) {
     this.planner = new DestinationPlanner();
     this.worker = new DeliveryWorker({
@@ -36,14 +38,18 @@ export class DeliveryService {
       // Never an unhandled rejection (it would end the process): a storage fault here is retried at the next refresh.
       onDestinationMayBeDisabled: () => void this.refresh().catch((error: unknown) => log?.warn({ err: error }, 'could not reload destinations')),
       ...(log ? { log } : {}),
+      ...(observer ? { observer } : {}),
     });
   }
 
   async start(): Promise<void> {
     // One process serves a data directory, so a claim found at startup is a stopped process's: send
     // it again now instead of when its lease runs out (meanwhile it would hold back its lead's later events).
-    const released = await this.store.delivery.releaseClaims(new Date().toISOString());
-    if (released > 0) this.log?.warn({ released }, `${released} deliveries claimed by a stopped process are due again`);
+    // With several instances on one database a claim may be a live peer's: its lease decides.
+    if (this.store.delivery.isSingleProcess !== false) {
+      const released = await this.store.delivery.releaseClaims(new Date().toISOString());
+      if (released > 0) this.log?.warn({ released }, `${released} deliveries claimed by a stopped process are due again`);
+    }
     await this.refresh();
     this.store.delivery.setPlanner(this.planner);
     this.worker.start();

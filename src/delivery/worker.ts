@@ -33,6 +33,17 @@ export interface WorkerOptions {
   /** Evaluates destination rules; default a {@link ThreadRuleEvaluator} with `ruleTimeoutMs`. */
   rules?: RuleEvaluator;
   random?: () => number;
+  /** Told every recorded outcome and attempt (metrics); none by default. */
+  observer?: DeliveryObserver;
+}
+
+/** How a claimed delivery ended this time: sent (and what the attempt decided), or filtered by its rule. */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'give_up' | 'disable' | 'filtered';
+
+/** What the worker reports as it works, for metrics (see src/metrics): closed sets and numbers, never ids. */
+export interface DeliveryObserver {
+  /** A delivery's outcome was recorded; `attemptLatencyMs` is null when no attempt was made (filtered). */
+  completed(outcome: DeliveryOutcome, attemptLatencyMs: number | null): void;
 }
 
 /** Why a destination's rule kept a delivery from being sent. */
@@ -262,6 +273,7 @@ export class DeliveryWorker {
     }
     if (sent.kind === 'filtered') {
       await this.o.store.completeFiltered({ deliveryId: c.delivery.id, ...sent.refusal, now: new Date().toISOString() });
+      this.o.observer?.completed('filtered', null);
       return;
     }
     const { result, startedAt } = sent;
@@ -295,6 +307,7 @@ export class DeliveryWorker {
       now: now.toISOString(),
       disableAfterMs: this.o.disableAfterMs,
     });
+    this.o.observer?.completed(decision.kind, result.latencyMs);
     if (decision.kind === 'disable' || decision.kind === 'give_up') this.o.onDestinationMayBeDisabled?.(c.delivery.destinationId);
   }
 

@@ -5,8 +5,9 @@ import type { Config } from '../config.js';
 import type { Store } from '../storage/port.js';
 import { registerAdminApi } from './admin-auth.js';
 import { registerErrorHandler, toErrorReply } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
-import { inboundRoutes } from './routes/inbound.js';
+import { inboundRoutes, type WebhookMetrics } from './routes/inbound.js';
 import { heldRequestRoutes } from './routes/held-requests.js';
 import { leadRoutes } from './routes/leads.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Where the default logger writes (stdout when unset); tests read what it logs. */
   logStream?: { write(line: string): void };
+  /** Told every webhook answered and stored (metrics); none by default. */
+  webhookMetrics?: WebhookMetrics;
 }
 
 /** Build the HTTP app: routes, auth and error mapping. It never listens (see main.ts). */
@@ -60,7 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-content-type-options', 'nosniff');
     done(null, payload);
   });
-  // First, so that its startup check sees every route registered after it.
+  // Before any route: it documents routes as they are registered (GET /openapi.json, public: no data).
+  await registerOpenApi(app, deps.version);
+  // First of the routes, so that its startup check sees every route registered after it.
   await registerAdminApi(app, {
     adminToken: deps.adminToken,
     routes: (api) => {
@@ -85,7 +90,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Public by design: liveness/readiness show no data; a webhook is authenticated by its source's credentials.
   healthRoutes(app, deps.version, deps.store);
-  await app.register(inboundRoutes, { store: deps.store, bodyLimit: deps.config.bodyLimit });
+  await app.register(inboundRoutes, {
+    store: deps.store,
+    bodyLimit: deps.config.bodyLimit,
+    ...(deps.webhookMetrics === undefined ? {} : { metrics: deps.webhookMetrics }),
+  });
   return app;
 }
 

@@ -4,7 +4,7 @@ import type { ProviderId } from '../core/lead.js';
 import { acceptedSecrets } from '../core/source-credentials.js';
 import type { InboundRequest } from '../providers/adapter.js';
 import { getProvider } from '../providers/index.js';
-import { ITEM_LIMITS, type ItemsOutcome, type Store } from '../storage/port.js';
+import { ITEM_LIMITS, type ItemCounts, type ItemsOutcome, type Store } from '../storage/port.js';
 import { jobFromParse } from './prepare-items.js';
 import { recordRefusal } from './record-refusal.js';
 import { redactHeaders } from './redact-headers.js';
@@ -40,21 +40,32 @@ export interface WebhookWarning {
   reason: string;
 }
 
+/** Told how a webhook goes (logs and metrics); every callback is optional. */
+export interface WebhookObserver {
+  /** The webhook's source was found: its provider (before the credentials are checked). */
+  onSource?(provider: ProviderId): void;
+  /** The credentials were refused. */
+  onAuthFailure?(warning: WebhookWarning): void;
+  /** The request and its items were committed durably: how many items came to each outcome. */
+  onStored?(provider: ProviderId, counts: ItemCounts): void;
+}
+
 /**
  * Receive one provider webhook: find the source, verify the provider's way, read the items and store
  * the request with its effects durably. Resolves only after the commit; throws HubError for
  * 404 (source), 401 (credentials; the refusal is kept in the source's bounded ring, nothing else is
  * stored) and 503 (storage).
  */
-export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailure?: (w: WebhookWarning) => void): Promise<WebhookOut> {
+export async function receiveWebhook(store: Store, input: WebhookIn, observer: WebhookObserver = {}): Promise<WebhookOut> {
   const at = input.receivedAt.toISOString();
   const source = await store.findSourceByUrlToken(input.urlToken, at);
   if (source === null) throw hubError('LH_E_SOURCE_NOT_FOUND', shownUrlToken(input.urlToken));
+  observer.onSource?.(source.provider);
   const adapter = getProvider(source.provider);
   const req: InboundRequest = { headers: input.headers, body: input.body, receivedAt: input.receivedAt };
   const auth = adapter.authenticate(req, acceptedSecrets(source, at));
   if (!auth.ok) {
-    onAuthFailure?.({ sourceId: source.id, provider: source.provider, reason: `${auth.reason}: ${auth.detail}` });
+    observer.onAuthFailure?.({ sourceId: source.id, provider: source.provider, reason: `${auth.reason}: ${auth.detail}` });
     await recordRefusal(store, { ...input, source, reason: auth.reason, detail: auth.detail });
     throw new HubError('LH_E_WEBHOOK_UNAUTHORIZED', [auth.detail], { details: { reason: auth.reason } });
   }
@@ -74,6 +85,7 @@ export async function receiveWebhook(store: Store, input: WebhookIn, onAuthFailu
       authPayload: auth.payload,
     },
   });
+  observer.onStored?.(source.provider, result.counts);
   if (job.kind === 'unparseable') {
     return { statusCode: 400, body: { error: { code: 'LH_E_INVALID_JSON', message: `Body is not valid JSON: ${job.reason}` }, requestId } };
   }

@@ -117,6 +117,18 @@ export interface DeliveryQuery {
   cursor?: string;
 }
 
+/** The delivery queue at one moment (metrics read it on each scrape). */
+export interface DeliveryQueueStats {
+  /** Deliveries waiting for their next attempt (due now or later). */
+  pending: number;
+  /** Deliveries claimed by a worker and not yet recorded. */
+  delivering: number;
+  /** Deliveries that gave up (until retried or replayed). */
+  failed: number;
+  /** When the oldest pending delivery was created; null when none is pending. */
+  oldestPendingAt: string | null;
+}
+
 /** Which destinations get which event for a committed lead change (see src/delivery/planner.ts). */
 export interface DeliveryPlanner {
   /** `hasRule`: the destination has a rule, evaluated later by the delivery side (the event keeps the payload). */
@@ -124,6 +136,12 @@ export interface DeliveryPlanner {
 }
 
 export interface DeliveryStore {
+  /**
+   * Only one process uses the database (SQLite's data directory lock), so a claim found at startup
+   * is a stopped process's and may be released at once. Absent means true. A store shared by several
+   * processes (PostgreSQL) says false: a peer's claims are live until their lease expires.
+   */
+  readonly isSingleProcess?: boolean;
   /** Throws LH_E_DESTINATION_LIMIT when `maxDestinations` (not deleted) already exist. */
   createDestination(d: NewDestination, maxDestinations: number): Promise<DestinationRecord>;
   getDestination(id: string): Promise<DestinationRecord | null>;
@@ -162,7 +180,8 @@ export interface DeliveryStore {
   /**
    * Make claimed deliveries pending again, whatever their lease: all of them (at startup), all but
    * `except` (after {@link onReopened}: the sends in flight keep theirs), or `only` those (claimed
-   * ahead and never sent, at stop).
+   * ahead and never sent, at stop). A store shared by several processes releases only this
+   * process's claims.
    */
   releaseClaims(now: string, which?: { except?: readonly string[]; only?: readonly string[] }): Promise<number>;
   /**
@@ -172,6 +191,11 @@ export interface DeliveryStore {
   onReopened(listener: () => void): void;
   /** The earliest next_attempt_at of a pending delivery, or null. */
   nextDueAt(): Promise<string | null>;
+  /**
+   * How many deliveries are pending, delivering and failed, and the creation time of the oldest
+   * pending one. Read on every metrics scrape, so it reads indexes only (no scan of the history).
+   */
+  queueStats(): Promise<DeliveryQueueStats>;
 
   listDeliveries(query: DeliveryQuery): Promise<Page<DeliveryRecord>>;
   getDelivery(id: string): Promise<(DeliveryRecord & { attempts: AttemptRecord[]; event: unknown }) | null>;

@@ -322,6 +322,42 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
       }
     }
 
+    // 1. Every acknowledged request is stored, with the outcome it was answered with, and each lead it
+    //    named is the one lead of that provider id in that source (read through the admin API).
+    const leadsByProviderId = new Map<string, string[]>();
+    let leadCursor: string | null = null;
+    do {
+      const page = await final.api('GET', `/api/leads?isTest=all&limit=500${leadCursor === null ? '' : `&cursor=${encodeURIComponent(leadCursor)}`}`);
+      assert.equal(page.status, 200, JSON.stringify(page.json));
+      for (const l of page.json.items as { id: string; sourceId: string; providerLeadId: string }[]) {
+        const key = `${l.sourceId} ${l.providerLeadId}`;
+        leadsByProviderId.set(key, [...(leadsByProviderId.get(key) ?? []), l.id]);
+      }
+      leadCursor = page.json.nextCursor;
+    } while (leadCursor !== null);
+    assert.deepEqual([...leadsByProviderId].filter(([, ids]) => ids.length > 1), [], 'no duplicate leads');
+    assert.deepEqual((await final.api('GET', '/api/requests?status=quarantined&limit=5')).json.items, [], 'nothing quarantined');
+    const requestIds = new Set<string>();
+    for (const s of acked) {
+      assert.ok(!requestIds.has(s.json.requestId), `request id ${s.json.requestId} answered once`);
+      requestIds.add(s.json.requestId);
+    }
+    const checkStored = async (s: Sent) => {
+      const requestId: string = s.json.requestId;
+      const stored = await final.api('GET', `/api/requests/${requestId}`);
+      assert.equal(stored.status, 200, `acknowledged request ${requestId} (${s.provider}, cycle ${s.cycle}) is stored`);
+      // Small batches keep every item's outcome.
+      const items = stored.json.items as { leadId: string | null; providerLeadId: string; outcome: string }[];
+      const answered = (s.json.leads as WebhookLead[]).map((l) => [l.id, l.providerLeadId, l.outcome]);
+      assert.deepEqual(items.map((i) => [i.leadId, i.providerLeadId, i.outcome]), answered, `request ${requestId} is stored with the answered outcomes`);
+      assert.deepEqual((s.json.leads as WebhookLead[]).map((l) => l.providerLeadId), s.providerLeadIds, 'the answer names the leads sent');
+      assert.ok(['accepted', 'duplicate'].includes(stored.json.status), `request ${requestId} status ${stored.json.status}`);
+      for (const l of s.json.leads as WebhookLead[]) {
+        assert.deepEqual(leadsByProviderId.get(`${s.sourceId} ${l.providerLeadId}`), [l.id], `${s.provider} lead ${l.providerLeadId} exists exactly once, as ${l.id}`);
+      }
+    };
+    for (let i = 0; i < acked.length; i += CONNECTIONS) await Promise.all(acked.slice(i, i + CONNECTIONS).map(checkStored));
+
     await c.kill('SIGTERM');
     const exit = await Promise.race([c.exited, new Promise((r) => setTimeout(() => r('still running 60 s after SIGTERM'), 60_000).unref())]);
     assert.deepEqual(exit, { code: 0, signal: null }, `the final SIGTERM drains and exits 0:\n${c.output()}`);
@@ -333,32 +369,10 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
       const all = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as T[];
 
-      // 1. Every acknowledged request is stored, with the outcome it was answered with, and each lead
-      //    it named is the one lead of that provider id in that source.
-      const requestById = db.prepare('SELECT status, items FROM requests WHERE id = ?');
-      const leadByProviderId = db.prepare('SELECT id FROM leads WHERE source_id = ? AND provider_lead_id = ?');
-      const requestIds = new Set<string>();
-      for (const s of acked) {
-        const requestId: string = s.json.requestId;
-        assert.ok(!requestIds.has(requestId), `request id ${requestId} answered once`);
-        requestIds.add(requestId);
-        const row = requestById.get(requestId) as { status: string; items: string } | undefined;
-        assert.ok(row !== undefined, `acknowledged request ${requestId} (${s.provider}, cycle ${s.cycle}) is stored`);
-        // requests.items is {counts, quarantine, items[]} (src/storage/sqlite/request-items.ts); small batches keep every outcome.
-        const { items } = JSON.parse(row.items) as { items: { leadId: string | null; providerLeadId: string; outcome: string }[] };
-        const answered = (s.json.leads as WebhookLead[]).map((l) => [l.id, l.providerLeadId, l.outcome]);
-        assert.deepEqual(items.map((i) => [i.leadId, i.providerLeadId, i.outcome]), answered, `request ${requestId} is stored with the answered outcomes`);
-        assert.deepEqual((s.json.leads as WebhookLead[]).map((l) => l.providerLeadId), s.providerLeadIds, 'the answer names the leads sent');
-        assert.ok(['accepted', 'duplicate'].includes(row.status), `request ${requestId} status ${row.status}`);
-        for (const l of s.json.leads as WebhookLead[]) {
-          const leads = leadByProviderId.all(s.sourceId, l.providerLeadId) as { id: string }[];
-          assert.deepEqual(leads.map((x) => x.id), [l.id], `${s.provider} lead ${l.providerLeadId} exists exactly once, as ${l.id}`);
-        }
-      }
-      assert.deepEqual(all('SELECT source_id, provider_lead_id, count(*) AS n FROM leads GROUP BY 1, 2 HAVING n > 1'), [], 'no duplicate leads');
-      assert.deepEqual(all("SELECT id, reason FROM requests WHERE status = 'quarantined'"), [], 'nothing quarantined');
-
       // 2. Nothing half-applied: requests, lead events, leads, timeline, events and deliveries agree.
+      //    These read the SQLite file on purpose: the idempotency ledger (lead_events), the links between
+      //    tables and the stored event bytes are what a crash could leave half-written, and the API
+      //    shows none of them whole. (1. is checked through the admin API, above.)
       assert.deepEqual(
         all(
           `SELECT r.id, j.value AS item FROM requests r, json_each(r.items, '$.items') j

@@ -26,7 +26,7 @@ interface Refusal {
 function serveExpectingRefusal(env: Record<string, string>, cwd: string = ROOT, timeoutMs = 30_000): Promise<Refusal> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEADHOOK_') && k !== 'PORT' && k !== 'HOST'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/leadhook.js'), 'serve'], { cwd, env: { ...inherited, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(ROOT, 'bin/leadhook.js'), 'serve'], { cwd, env: { ...inherited, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LEADHOOK_METRICS_LISTEN: 'off', ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
     });
   });

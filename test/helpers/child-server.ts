@@ -75,6 +75,8 @@ async function launch(port: number, options: ChildServerOptions): Promise<ChildS
   const env: Record<string, string> = {
     ...inherited,
     LEADHOOK_LOG_LEVEL: 'warn',
+    // Not the default port (9464): children of parallel test files would fight over it.
+    LEADHOOK_METRICS_LISTEN: '127.0.0.1:0',
     ...options.env,
     PORT: String(port),
     HOST: '127.0.0.1',

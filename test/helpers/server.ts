@@ -37,7 +37,8 @@ export async function fetchJson(url: string, init: RequestInit): Promise<{ statu
  */
 export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, options: { logLines?: string[] } = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-test-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', ...overrides });
+  // Metrics off unless a test asks (the default port, 9464, would be shared by every server of the run).
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', metricsListen: null, ...overrides });
   const lines = options.logLines;
   const server = await startServer(config, lines === undefined ? { logger: false } : { logStream: { write: (line) => void lines.push(line) } });
   const request = (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) =>

@@ -67,7 +67,7 @@ describe('the data directory and its files are the owner\'s only', () => {
     for (const f of readdirSync(dataDir)) chmodSync(join(dataDir, f), 0o644);
 
     const lines: string[] = [];
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, adminToken: null, logLevel: 'warn' });
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir, adminToken: null, logLevel: 'warn', metricsListen: null });
     const server = await startServer(config, { logStream: { write: (line) => void lines.push(line) } });
     try {
       assert.equal(server.adminToken, TEST_ADMIN_TOKEN);

@@ -17,7 +17,7 @@ import { check, send, signJwt, storedCount, type RawResponse } from './support.j
  */
 async function startLoggedServer(lines: string[]): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leadhook-auth-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'trace', allowPrivateDestinations: true });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'trace', allowPrivateDestinations: true, metricsListen: null });
   const server: RunningServer = await startServer(config, { logStream: { write: (line) => void lines.push(line) } });
   const call = async (method: string, path: string, body: string | undefined, headers: Record<string, string>) => {
     const res = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });

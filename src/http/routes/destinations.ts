@@ -8,6 +8,7 @@ import { findRuleTemplate, RULE_TEMPLATES } from '../../delivery/rule-templates.
 import { newSigningSecret } from '../../delivery/signing.js';
 import type { DestinationChanges, DestinationRecord } from '../../storage/delivery-port.js';
 import type { Store } from '../../storage/port.js';
+import { answer, idParams, list, NO_CONTENT, operation, ref } from '../openapi-schemas.js';
 
 export interface DestinationRouteDeps {
   store: Store;
@@ -39,10 +40,12 @@ const props = {
   url: { type: 'string', minLength: 1, maxLength: 2048 },
   events: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...EVENT_TYPES] } },
   filter: { type: ['string', 'null'], maxLength: 4096 },
-  filterTemplate: { type: 'string' },
+  filterTemplate: { type: 'string', description: 'The id of a rule template (GET /api/rule-templates), instead of filter' },
   sourceIds: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, uniqueItems: true },
   includeTest: { type: 'boolean' },
 } as const;
+
+const params = idParams('destination');
 
 /** Destination DTO; the signing secret only when just created or rotated. */
 export function destinationOut(d: DestinationRecord, withSecret: boolean) {
@@ -72,11 +75,20 @@ export function destinationOut(d: DestinationRecord, withSecret: boolean) {
 export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDeps): void {
   const { store } = deps;
 
-  app.get('/api/rule-templates', async () => ({ items: RULE_TEMPLATES }));
+  app.get(
+    '/api/rule-templates',
+    { schema: operation('destinations', 'listRuleTemplates', 'The ready-made rule filters a destination can use (filterTemplate)', { 200: answer('Every rule template', list('RuleTemplate', 'The rule templates')) }) },
+    async () => ({ items: RULE_TEMPLATES }),
+  );
 
   app.post<{ Body: DestinationIn }>(
     '/api/destinations',
-    { schema: { body: { type: 'object', required: ['name', 'url'], additionalProperties: false, properties: props } } },
+    {
+      schema: {
+        ...operation('destinations', 'createDestination', 'Add a destination: lead events are forwarded to its URL, signed (its secret is shown once)', { 201: answer('The destination, with its signing secret', ref('Destination')) }),
+        body: { type: 'object', required: ['name', 'url'], additionalProperties: false, properties: props },
+      },
+    },
     async (request, reply) => {
       const b = request.body;
       const created = await store.delivery.createDestination({
@@ -95,14 +107,24 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
     },
   );
 
-  app.get('/api/destinations', async () => ({ items: (await store.delivery.listDestinations()).map((d) => destinationOut(d, false)) }));
+  app.get(
+    '/api/destinations',
+    { schema: operation('destinations', 'listDestinations', 'List the destinations (without their secrets)', { 200: answer('Every destination', list('Destination', 'The destinations')) }) },
+    async () => ({ items: (await store.delivery.listDestinations()).map((d) => destinationOut(d, false)) }),
+  );
 
-  app.get<{ Params: { id: string } }>('/api/destinations/:id', async (request) => destinationOut(await mustGet(store, request.params.id), false));
+  app.get<{ Params: { id: string } }>(
+    '/api/destinations/:id',
+    { schema: { ...operation('destinations', 'getDestination', 'One destination, with its health and rule failures', { 200: answer('The destination', ref('Destination')) }), params } },
+    async (request) => destinationOut(await mustGet(store, request.params.id), false),
+  );
 
   app.patch<{ Params: { id: string }; Body: DestinationPatch }>(
     '/api/destinations/:id',
     {
       schema: {
+        ...operation('destinations', 'updateDestination', 'Change a destination, enable or disable it, or rotate its signing secret', { 200: answer('The destination (with its new secret when rotated)', ref('Destination')) }),
+        params,
         body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { ...props, enabled: { type: 'boolean' }, rotateSecret: { type: 'boolean' } } },
       },
     },
@@ -131,11 +153,15 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/destinations/:id', async (request, reply) => {
-    if (!(await store.delivery.deleteDestination(request.params.id, new Date().toISOString()))) throw hubError('LH_E_DESTINATION_NOT_FOUND', request.params.id);
-    await deps.refresh();
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/destinations/:id',
+    { schema: { ...operation('destinations', 'deleteDestination', 'Delete a destination: nothing more is forwarded to it', { 204: NO_CONTENT }), params } },
+    async (request, reply) => {
+      if (!(await store.delivery.deleteDestination(request.params.id, new Date().toISOString()))) throw hubError('LH_E_DESTINATION_NOT_FOUND', request.params.id);
+      await deps.refresh();
+      return reply.code(204).send();
+    },
+  );
 }
 
 export async function mustGet(store: Store, id: string): Promise<DestinationRecord> {

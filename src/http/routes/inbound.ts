@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HubError } from '../../core/errors.js';
+import type { ProviderId } from '../../core/lead.js';
 import { receiveWebhook } from '../../ingest/receive-webhook.js';
-import type { Store } from '../../storage/port.js';
+import type { ItemCounts, Store } from '../../storage/port.js';
 import { LogThrottle } from '../log-throttle.js';
 
 /**
@@ -15,14 +16,30 @@ export interface InboundRoutesOptions {
   bodyLimit: number;
   /** Throttles the log line of refused webhooks, per source; a fresh one (a line a minute) by default. */
   refusalLog?: LogThrottle;
+  /** Told every webhook answered and stored (metrics); none by default. */
+  metrics?: WebhookMetrics;
+}
+
+/** What the inbound route reports, for metrics (see src/metrics): closed sets and numbers, never ids. */
+export interface WebhookMetrics {
+  /** A webhook was answered: its source's provider (null when none was found: unknown URL, body too large) and the status. */
+  answered(provider: ProviderId | null, statusCode: number): void;
+  /** A webhook was committed: its provider, the time from its receipt to the durable commit (ms), and its items' outcomes. */
+  stored(provider: ProviderId, durationMs: number, counts: ItemCounts): void;
 }
 
 export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOptions): Promise<void> {
   const refusalLog = opts.refusalLog ?? new LogThrottle();
+  const metrics = opts.metrics;
+  /** The provider of each request's source, once found (for the metrics of its answer). */
+  const providers = new WeakMap<FastifyRequest, ProviderId>();
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.post<{ Params: { token: string } }>('/hooks/:token', { onRequest: hideContentType, preValidation: restoreContentType }, async (request, reply) => {
+  // Every answer, including those given before the handler runs (413 while reading the body).
+  const onResponse = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => metrics?.answered(providers.get(request) ?? null, reply.statusCode);
+  const hooks = { onRequest: hideContentType, preValidation: restoreContentType, ...(metrics === undefined ? {} : { onResponse }) };
+  app.post<{ Params: { token: string } }>('/hooks/:token', hooks, async (request, reply) => {
     const out = await receiveWebhook(
       opts.store,
       {
@@ -32,11 +49,16 @@ export async function inboundRoutes(app: FastifyInstance, opts: InboundRoutesOpt
         contentType: request.headers['content-type'] ?? null,
         receivedAt: new Date(),
       },
-      (w) => {
-        const held = refusalLog.admit(w.sourceId);
-        if (held === null) return;
-        const fields = { sourceId: w.sourceId, provider: w.provider, ...(held > 0 ? { refusedSinceLastLine: held } : {}) };
-        request.log.warn(fields, `webhook credentials rejected (${w.reason})`);
+      {
+        onSource: (provider) => providers.set(request, provider),
+        onAuthFailure: (w) => {
+          const held = refusalLog.admit(w.sourceId);
+          if (held === null) return;
+          const fields = { sourceId: w.sourceId, provider: w.provider, ...(held > 0 ? { refusedSinceLastLine: held } : {}) };
+          request.log.warn(fields, `webhook credentials rejected (${w.reason})`);
+        },
+        // reply.elapsedTime: since Fastify received the request (its onRequest), so receipt to commit.
+        onStored: (provider, counts) => metrics?.stored(provider, reply.elapsedTime, counts),
       },
     );
     return reply.code(out.statusCode).send(out.body);

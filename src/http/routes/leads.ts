@@ -7,6 +7,7 @@ import { phoneSearchCandidates } from '../../core/normalize/phone.js';
 import { text } from '../../core/normalize/text.js';
 import { isProviderId, providers } from '../../providers/index.js';
 import type { LeadQuery, Store } from '../../storage/port.js';
+import { answer, idParams, operation, page, ref } from '../openapi-schemas.js';
 import { ERASURE_BY, erasureActor } from './held-requests.js';
 
 interface LeadsQueryIn {
@@ -39,6 +40,9 @@ export interface LeadRouteOptions {
 }
 
 const str = { type: 'string', minLength: 1, maxLength: 500 } as const;
+/** A date filter: read by readBound, which names the formats it takes. */
+const dateFilter = { ...str, description: 'A date (2026-12-01, read in LEADHOOK_TIMEZONE) or an ISO 8601 time' } as const;
+const params = idParams('lead');
 
 /** The regions a typed phone number is read in: every provider's home country. */
 const SEARCH_REGIONS = [...new Set(Object.values(providers).map((p) => p.homeCountry))];
@@ -49,10 +53,25 @@ export function leadRoutes(app: FastifyInstance, store: Store, options: LeadRout
     '/api/leads',
     {
       schema: {
+        ...operation('leads', 'listLeads', 'Find leads by phone, e-mail, text, stage, provider, source or dates, newest first', { 200: answer('A page of leads', page('Lead', 'Leads')) }),
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { phone: str, email: str, q: str, stage: str, provider: str, sourceId: str, isTest: { type: 'string', enum: ['true', 'false', 'all'] }, firstSeenSince: str, firstSeenUntil: str, lastActivitySince: str, lastActivityUntil: str, cursor: str, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: {
+            phone: { ...str, description: 'A phone number as typed, in any format' },
+            email: str,
+            q: { ...str, description: 'Text found in a name, e-mail, phone or id' },
+            stage: { ...str, description: `One of ${STAGES.join(', ')}` },
+            provider: { ...str, description: `One of ${Object.keys(providers).join(', ')}` },
+            sourceId: str,
+            isTest: { type: 'string', enum: ['true', 'false', 'all'], description: 'Test leads: only them (true), none (false, the default) or both (all)' },
+            firstSeenSince: dateFilter,
+            firstSeenUntil: dateFilter,
+            lastActivitySince: dateFilter,
+            lastActivityUntil: dateFilter,
+            cursor: str,
+            limit: { type: 'integer', minimum: 1, maximum: 500, description: 'Default 50' },
+          },
         },
       },
     },
@@ -61,16 +80,26 @@ export function leadRoutes(app: FastifyInstance, store: Store, options: LeadRout
 
   // An erased lead answers 200 like any other, with its personal data emptied, `erasedAt`, and the
   // audit stub in `erasure` (src/storage/sqlite/erase-lead.ts).
-  app.get<{ Params: { id: string } }>('/api/leads/:id', async (request) => {
-    const lead = await store.getLead(request.params.id);
-    if (lead === null) throw hubError('LH_E_LEAD_NOT_FOUND', request.params.id);
-    const erasure = await store.getLeadErasure(lead.id);
-    return erasure === null ? lead : { ...lead, erasedAt: erasure.erasedAt, erasure };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/leads/:id',
+    { schema: { ...operation('leads', 'getLead', 'One lead, with its timeline', { 200: answer('The lead', ref('Lead')) }), params } },
+    async (request) => {
+      const lead = await store.getLead(request.params.id);
+      if (lead === null) throw hubError('LH_E_LEAD_NOT_FOUND', request.params.id);
+      const erasure = await store.getLeadErasure(lead.id);
+      return erasure === null ? lead : { ...lead, erasedAt: erasure.erasedAt, erasure };
+    },
+  );
 
   app.delete<{ Params: { id: string }; Querystring: { erase?: string; by?: string } }>(
     '/api/leads/:id',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { erase: str, by: ERASURE_BY } } } },
+    {
+      schema: {
+        ...operation('leads', 'eraseLead', "Erase a lead's personal data (?erase=personal-data); its stage, ids and times are kept", { 200: answer('What was erased', ref('LeadErasure')) }),
+        params,
+        querystring: { type: 'object', additionalProperties: false, properties: { erase: { ...str, description: 'Must be personal-data' }, by: ERASURE_BY } },
+      },
+    },
     async (request) => {
       if (request.query.erase !== 'personal-data') {
         throw new HubError('LH_E_VALIDATION', [

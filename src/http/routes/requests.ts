@@ -3,6 +3,7 @@ import { hubError } from '../../core/errors.js';
 import { reprocessRequest } from '../../ingest/reprocess-request.js';
 import { webhookBody } from '../../ingest/receive-webhook.js';
 import type { RequestStatus, Store } from '../../storage/port.js';
+import { answer, idParams, operation, ref } from '../openapi-schemas.js';
 import { bodyAsText } from './body-text.js';
 import { isRefusalId, refusalOut } from './refusal-out.js';
 
@@ -19,16 +20,29 @@ interface RequestsQueryIn {
  * webhooks are listed with `status=rejected` and shown by their `rej_…` id.
  */
 export function requestRoutes(app: FastifyInstance, store: Store): void {
+  const params = idParams('request (`req_…`, or `rej_…` for a refused webhook)');
   app.get<{ Querystring: RequestsQueryIn }>(
     '/api/requests',
     {
       schema: {
+        ...operation('requests', 'listRequests', 'List the webhooks received, newest first; status=rejected lists the refused ones', {
+          200: answer('A page of stored requests (with refused webhooks counted), or of refused webhooks', {
+            type: 'object',
+            required: ['items', 'nextCursor'],
+            additionalProperties: true,
+            properties: {
+              items: { type: 'array', items: { anyOf: [ref('Request'), ref('Refusal')] } },
+              nextCursor: { type: ['string', 'null'] },
+              refusals: ref('RefusalCounts'),
+            },
+          }),
+        }),
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             sourceId: { type: 'string', minLength: 1 },
-            status: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined', 'rejected'] },
+            status: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined', 'rejected'], description: 'rejected: the refused webhooks instead of the stored ones' },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
             cursor: { type: 'string', minLength: 1 },
           },
@@ -48,26 +62,46 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/requests/:id', async (request) => {
-    if (isRefusalId(request.params.id)) {
-      const refusal = await store.refusals.get(request.params.id);
-      if (refusal === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
-      return refusalOut(refusal);
-    }
-    const stored = await store.getRequest(request.params.id);
-    if (stored === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
-    const { body, authPayload, ...rest } = stored;
-    const text = bodyAsText(body);
-    return {
-      ...rest,
-      body: text,
-      bodyBase64: text === null ? body.toString('base64') : null,
-      ...(authPayload === undefined ? {} : { authPayload }),
-    };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/requests/:id',
+    {
+      schema: {
+        ...operation('requests', 'getRequest', 'One webhook as received: body, headers (credentials redacted), outcome of each item', {
+          200: answer('The stored request, or the refused webhook', { anyOf: [ref('Request'), ref('Refusal')] }),
+        }),
+        params,
+      },
+    },
+    async (request) => {
+      if (isRefusalId(request.params.id)) {
+        const refusal = await store.refusals.get(request.params.id);
+        if (refusal === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
+        return refusalOut(refusal);
+      }
+      const stored = await store.getRequest(request.params.id);
+      if (stored === null) throw hubError('LH_E_REQUEST_NOT_FOUND', request.params.id);
+      const { body, authPayload, ...rest } = stored;
+      const text = bodyAsText(body);
+      return {
+        ...rest,
+        body: text,
+        bodyBase64: text === null ? body.toString('base64') : null,
+        ...(authPayload === undefined ? {} : { authPayload }),
+      };
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/api/requests/:id/reprocess', async (request) => {
-    const result = await reprocessRequest(store, request.params.id, new Date());
-    return { status: result.status, ...webhookBody(result.requestId, result) };
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/requests/:id/reprocess',
+    {
+      schema: {
+        ...operation('requests', 'reprocessRequest', 'Read a stored webhook again with the current code; the request keeps its own outcome', { 200: answer('What the reprocess came to', ref('WebhookResult')) }),
+        params,
+      },
+    },
+    async (request) => {
+      const result = await reprocessRequest(store, request.params.id, new Date());
+      return { status: result.status, ...webhookBody(result.requestId, result) };
+    },
+  );
 }

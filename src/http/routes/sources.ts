@@ -6,6 +6,7 @@ import { checkSecret } from '../../core/source-secret.js';
 import { isSupportedCountry } from '../../core/normalize/phone.js';
 import { getProvider, isProviderId } from '../../providers/index.js';
 import type { SourceChanges, SourceRecord, Store } from '../../storage/port.js';
+import { answer, idParams, list, NO_CONTENT, operation, ref } from '../openapi-schemas.js';
 
 interface SourceIn {
   provider: string;
@@ -30,7 +31,8 @@ export const MAX_OVERLAP_HOURS = 24 * 30;
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const secretSchema = { type: 'string', minLength: 8, maxLength: 4096 } as const;
 const countrySchema = { type: ['string', 'null'], minLength: 2, maxLength: 2 } as const;
-const overlapSchema = { type: 'number', minimum: 0, maximum: MAX_OVERLAP_HOURS } as const;
+const overlapSchema = { type: 'number', minimum: 0, maximum: MAX_OVERLAP_HOURS, description: `Hours the replaced credential is still accepted (default ${DEFAULT_OVERLAP_HOURS}; 0: not at all)` } as const;
+const params = idParams('source');
 
 /** What a source's DTO includes besides its public fields. */
 interface Shown {
@@ -101,11 +103,12 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
     '/api/sources',
     {
       schema: {
+        ...operation('sources', 'createSource', 'Register a source: its webhook URL and secret (shown once)', { 201: answer('The source, with its secret', ref('Source')) }),
         body: {
           type: 'object',
           required: ['provider', 'name'],
           additionalProperties: false,
-          properties: { provider: { type: 'string' }, name: nameSchema, secret: secretSchema, defaultCountry: countrySchema },
+          properties: { provider: { type: 'string', description: `One of ${PROVIDER_IDS.join(', ')}` }, name: nameSchema, secret: secretSchema, defaultCountry: countrySchema },
         },
       },
     },
@@ -126,18 +129,28 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
     },
   );
 
-  app.get('/api/sources', async () => ({ items: (await store.listSources()).map((s) => sourceOut(s, publicUrl, { url: false, secret: false })) }));
+  app.get(
+    '/api/sources',
+    { schema: operation('sources', 'listSources', 'List the sources (without their webhook URLs or secrets)', { 200: answer('Every source', list('Source', 'The sources')) }) },
+    async () => ({ items: (await store.listSources()).map((s) => sourceOut(s, publicUrl, { url: false, secret: false })) }),
+  );
 
   // With its refused webhooks counted (`leadhook requests list --status rejected --source <id>` shows them).
-  app.get<{ Params: { id: string } }>('/api/sources/:id', async (request) => {
-    const source = await mustGet(request.params.id);
-    return { ...sourceOut(source, publicUrl, ownView), refusals: await store.refusals.counts(source.id) };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/sources/:id',
+    { schema: { ...operation('sources', 'getSource', 'One source, with its webhook URL and its refused webhooks counted', { 200: answer('The source', ref('Source')) }), params } },
+    async (request) => {
+      const source = await mustGet(request.params.id);
+      return { ...sourceOut(source, publicUrl, ownView), refusals: await store.refusals.counts(source.id) };
+    },
+  );
 
   app.patch<{ Params: { id: string }; Body: SourcePatch }>(
     '/api/sources/:id',
     {
       schema: {
+        ...operation('sources', 'updateSource', 'Rename a source, change its default country, or replace its secret', { 200: answer('The source (with its secret when it changed)', ref('Source')) }),
+        params,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -169,7 +182,13 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
 
   app.post<{ Params: { id: string }; Body: { overlapHours?: number } | undefined }>(
     '/api/sources/:id/rotate-url',
-    { schema: { body: { type: ['object', 'null'], additionalProperties: false, properties: { overlapHours: overlapSchema } } } },
+    {
+      schema: {
+        ...operation('sources', 'rotateSourceUrl', 'Give a source a new webhook URL; the old one keeps working for the overlap', { 200: answer('The source, with its new webhook URL', ref('Source')) }),
+        params,
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { overlapHours: overlapSchema } },
+      },
+    },
     async (request) => {
       const now = new Date();
       const changes: SourceChanges = { urlToken: newUrlToken(), previousUrlTokenExpiresAt: overlapUntil(now, request.body?.overlapHours) };
@@ -179,8 +198,12 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/api/sources/:id', async (request, reply) => {
-    if (!(await store.deleteSource(request.params.id, new Date().toISOString()))) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/sources/:id',
+    { schema: { ...operation('sources', 'deleteSource', 'Delete a source: its webhook URL stops working; its leads are kept', { 204: NO_CONTENT }), params } },
+    async (request, reply) => {
+      if (!(await store.deleteSource(request.params.id, new Date().toISOString()))) throw hubError('LH_E_SOURCE_NOT_FOUND', request.params.id);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { HubError } from '../../core/errors.js';
+import type { StorageObserver } from '../observer.js';
 import { isSqliteFault } from './faults.js';
 
 interface Pending {
@@ -64,6 +65,8 @@ export class CommitBatcher {
   constructor(
     private readonly host: BatchHost,
     private readonly maxBatch: number,
+    /** Told the size of every batch that commits (metrics); none by default. */
+    private readonly observer?: Pick<StorageObserver, 'commitBatch'>,
   ) {}
 
   run<T>(work: () => T, durability: Durability = 'full'): Promise<T> {
@@ -122,6 +125,7 @@ export class CommitBatcher {
       return;
     }
     this.host.committed(wrote);
+    this.observer?.commitBatch(batch.length);
     batch.forEach((job, i) => {
       const r = results[i];
       if (r?.ok === true) job.resolve(r.value);

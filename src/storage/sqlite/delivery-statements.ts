@@ -93,6 +93,14 @@ export function prepareDeliveryStatements(db: Database.Database) {
     nextDueOf: db.prepare(
       `SELECT next_attempt_at AS at FROM deliveries WHERE destination_id = ? AND status = 'pending' ORDER BY next_attempt_at LIMIT 1`,
     ),
+    // Metrics: each count reads its status's partial index; the oldest pending is the lowest seq in
+    // deliveries_claimable. `+seq`: a bare min(seq) walks the whole table in rowid order instead.
+    queueStats: db.prepare(
+      `SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
+              (SELECT count(*) FROM deliveries WHERE status = 'delivering') AS delivering,
+              (SELECT count(*) FROM deliveries WHERE status = 'failed') AS failed,
+              (SELECT created_at FROM deliveries WHERE seq = (SELECT min(+seq) FROM deliveries WHERE status = 'pending')) AS oldestPendingAt`,
+    ),
     resetDelivery: db.prepare(
       `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, claimed_until = NULL, updated_at = @now
        WHERE id = @id AND status IN ('succeeded', 'failed', 'filtered', 'pending')`,

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
-import { hubError } from '../../core/errors.js';
 import { timeOrderedId } from '../../core/ids.js';
-import { buildEvent, type LeadChange } from '../../core/lead-events.js';
+import type { LeadChange } from '../../core/lead-events.js';
+import { claimedDelivery, claimSlots, pickClaims, ruleDue } from '../../delivery/claim-plan.js';
+import { planCompletion, planFiltered, SuccessMarks, type DeliveryState } from '../../delivery/completion-plan.js';
+import { assertDestinationRoom, changedDestination } from '../../delivery/destination-changes.js';
+import { planFanOut } from '../../delivery/fan-out.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DELIVERY_STATUSES } from '../delivery-port.js';
 import type {
@@ -10,6 +13,7 @@ import type {
   ClaimedDelivery,
   DeliveryPlanner,
   DeliveryQuery,
+  DeliveryQueueStats,
   DeliveryRecord,
   DeliveryStatus,
   DeliveryStore,
@@ -19,13 +23,9 @@ import type {
   NewDestination,
 } from '../delivery-port.js';
 import type { Page } from '../port.js';
-import { signingSecrets } from '../../delivery/signing.js';
 import type { CommitBatcher } from './commit-batcher.js';
 import { toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
 import type { DeliveryStatements } from './delivery-statements.js';
-
-/** A destination's `last_success_at` is written at most this often while it succeeds. */
-const SUCCESS_MARK_EVERY_MS = 1000;
 
 /** A delivery status to inline in SQL, checked against the closed set (never caller text). */
 function statusLiteral(status: DeliveryStatus): DeliveryStatus {
@@ -50,8 +50,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
   private claimRound = 0;
   private readonly listeners: (() => void)[] = [];
   private readonly reopenListeners: (() => void)[] = [];
-  /** When each destination's last_success_at was last written (ms), by this process. */
-  private readonly lastSuccessMark = new Map<string, number>();
+  /** When each destination's last_success_at was last written, by this process. */
+  private readonly successMarks = new SuccessMarks();
 
   constructor(
     private readonly c: SqliteConnectionView,
@@ -80,43 +80,20 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Inside the ingest transaction: one event per (change, type), one delivery per candidate
-   * destination (enabled, subscribed, listening to the source). Rules are not evaluated here but by
-   * the delivery side, before the first attempt: an event with a candidate that has a rule keeps the
-   * provider's item for it. Returns the number of deliveries written.
+   * Inside the ingest transaction: write the events and deliveries of a lead change
+   * (delivery/fan-out.ts decides them). Returns the number of deliveries written.
    */
   fanOut(change: LeadChange & { sourceId: string }, now: string): number {
     if (this.planner === null) return 0;
-    const planned = this.planner.plan(change);
-    const eventIds = new Map<string, string>();
-    let payload: string | undefined;
-    for (const p of planned) {
-      let eventId = eventIds.get(p.type);
-      if (eventId === undefined) {
-        eventId = timeOrderedId('evt');
-        eventIds.set(p.type, eventId);
-        const body = JSON.stringify(buildEvent(p.type, eventId, now, change));
-        const withRule = planned.some((q) => q.type === p.type && q.hasRule);
-        if (withRule) payload ??= JSON.stringify(change.payload ?? null);
-        this.st.insertEvent.run({
-          id: eventId,
-          type: p.type,
-          leadId: change.lead.id,
-          sourceId: change.sourceId,
-          createdAt: now,
-          body,
-          payload: withRule ? payload : null,
-        });
-      }
-      this.st.insertDelivery.run({ id: timeOrderedId('dlv'), eventId, destinationId: p.destinationId, leadId: change.lead.id, now });
-    }
-    return planned.length;
+    const { events, deliveries } = planFanOut(change, this.planner.plan(change), now);
+    for (const e of events) this.st.insertEvent.run(e);
+    for (const d of deliveries) this.st.insertDelivery.run({ ...d, now: d.createdAt });
+    return deliveries.length;
   }
 
   async createDestination(d: NewDestination, maxDestinations: number): Promise<DestinationRecord> {
     return this.batcher.run(() => {
-      const { n } = this.st.countDestinations.get() as { n: number };
-      if (n >= maxDestinations) throw hubError('LH_E_DESTINATION_LIMIT', maxDestinations);
+      assertDestinationRoom((this.st.countDestinations.get() as { n: number }).n, maxDestinations);
       this.st.insertDestination.run({ ...d, events: JSON.stringify(d.events), sourceIds: d.sourceIds === null ? null : JSON.stringify(d.sourceIds), includeTest: d.includeTest ? 1 : 0 });
       return toDestination(this.st.selectDestination.get(d.id) as DestinationRow);
     });
@@ -135,7 +112,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.batcher.run(() => {
       const row = this.st.selectDestination.get(id) as DestinationRow | undefined;
       if (row === undefined || row.deleted_at !== null) return null;
-      const next = { ...toDestination(row), ...changes };
+      const next = changedDestination(toDestination(row), changes);
       this.st.updateDestination.run({
         ...next,
         events: JSON.stringify(next.events),
@@ -152,87 +129,57 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async claimDueDeliveries(claim: Parameters<DeliveryStore['claimDueDeliveries']>[0]): Promise<ClaimedDelivery[]> {
-    const { now, limit, leaseUntil, perDestination, perDestinationOverrides = {}, inFlight } = claim;
+    const { now, leaseUntil } = claim;
     return this.batcher.run(() => {
-      // Each destination gets at most its free slots; the starting destination rotates for fairness.
+      // Which destinations, in which order, with how many slots: delivery/claim-plan.ts.
       const ids = (this.st.activeDestinationIds.all() as { id: string }[]).map((r) => r.id);
-      const start = ids.length === 0 ? 0 : this.claimRound++ % ids.length;
-      const rows: DeliveryRow[] = [];
-      for (let i = 0; i < ids.length && rows.length < limit; i++) {
-        const destinationId = ids[(start + i) % ids.length] as string;
-        const free = Math.min((perDestinationOverrides[destinationId] ?? perDestination) - (inFlight[destinationId] ?? 0), limit - rows.length);
-        if (free <= 0) continue;
-        rows.push(...(this.st.claimDue.all({ now, leaseUntil, destinationId, limit: free }) as DeliveryRow[]));
-      }
+      const slots = claimSlots(ids, ids.length === 0 ? 0 : this.claimRound++, claim);
+      const rows = pickClaims(slots, claim.limit, (destinationId, limit) => this.st.claimDue.all({ now, leaseUntil, destinationId, limit }) as DeliveryRow[]);
       const destinations = new Map<string, DestinationRecord>();
-      return rows
-        .sort((a, b) => a.seq - b.seq)
-        .map((row) => {
-          const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
-          let dest = destinations.get(row.destination_id);
-          if (dest === undefined) {
-            dest = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
-            destinations.set(dest.id, dest);
-          }
-          const claimed: ClaimedDelivery = { delivery: toDelivery(row, event.type), body: event.body, url: dest.url, secrets: signingSecrets(dest, now) };
-          // The rule is evaluated once per cycle, before its first attempt, with the rule of today.
-          if (dest.filter !== null && row.attempts === 0) {
-            const { payload } = this.st.selectEventPayload.get(row.event_id) as { payload: string | null };
-            claimed.rule = { expression: dest.filter, payload };
-          }
-          return claimed;
-        });
+      return rows.map((row) => {
+        const event = this.st.selectEventBody.get(row.event_id) as { type: string; body: string };
+        let dest = destinations.get(row.destination_id);
+        if (dest === undefined) {
+          dest = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
+          destinations.set(dest.id, dest);
+        }
+        const payload = ruleDue(dest, row.attempts) ? (this.st.selectEventPayload.get(row.event_id) as { payload: string | null }).payload : null;
+        return claimedDelivery(toDelivery(row, event.type), event.body, dest, now, payload);
+      });
     }, 'relaxed');
   }
 
   async completeAttempt(c: AttemptCompletion): Promise<void> {
     await this.batcher.run(() => {
-      const row = this.st.selectDeliveryState.get(c.deliveryId) as Pick<DeliveryRow, 'status' | 'destination_id'> | undefined;
-      if (row === undefined || row.status !== 'delivering') return;
-      const n = (this.st.countAttempts.get(c.deliveryId) as { n: number }).n + 1;
-      this.st.insertAttempt.run({ id: timeOrderedId('att'), deliveryId: c.deliveryId, attemptNumber: n, ...c.attempt });
-      const d = c.decision;
-      const status: DeliveryStatus = d.kind === 'delivered' ? 'succeeded' : d.kind === 'retry' ? 'pending' : 'failed';
-      this.st.finishDelivery.run({
-        id: c.deliveryId,
-        status,
-        nextAttemptAt: d.kind === 'retry' ? d.after : null,
-        statusCode: c.attempt.statusCode,
-        error: c.attempt.error,
-        now: c.now,
-      });
-      const dest = { id: row.destination_id, now: c.now };
-      if (d.kind === 'delivered') {
-        // last_success_at to the second: one write per destination per second, not one per delivery.
-        const at = Date.parse(c.now);
-        if (at - (this.lastSuccessMark.get(row.destination_id) ?? Number.NEGATIVE_INFINITY) >= SUCCESS_MARK_EVERY_MS) {
-          this.st.markDestinationSuccess.run(dest);
-          this.lastSuccessMark.set(row.destination_id, at);
-        }
-        return;
-      }
-      // The next success must clear failing_since at once.
-      this.lastSuccessMark.delete(row.destination_id);
-      this.st.markDestinationFailing.run(dest);
-      if (d.kind === 'disable') this.st.disableDestination.run({ ...dest, reason: d.reason });
-      if (d.kind === 'give_up') {
-        const current = toDestination(this.st.selectDestination.get(row.destination_id) as DestinationRow);
-        const failingFor = current.failingSince === null ? 0 : Date.parse(c.now) - Date.parse(current.failingSince);
-        if (failingFor >= c.disableAfterMs) {
-          const days = Math.round((failingFor / 86_400_000) * 10) / 10;
-          this.st.disableDestination.run({ ...dest, reason: `no successful delivery for ${days} days; last error: ${c.attempt.error ?? `HTTP ${c.attempt.statusCode}`}` });
-        }
-      }
+      const state = this.deliveryState(c.deliveryId);
+      const attemptsSoFar = (this.st.countAttempts.get(c.deliveryId) as { n: number }).n;
+      const failingSince =
+        state !== undefined && c.decision.kind === 'give_up' ? toDestination(this.st.selectDestination.get(state.destinationId) as DestinationRow).failingSince : null;
+      // The completion policy (retry, fail, disable, last success): delivery/completion-plan.ts.
+      const plan = planCompletion(state, attemptsSoFar, failingSince, c, this.successMarks);
+      if (plan === null) return;
+      this.st.insertAttempt.run({ id: timeOrderedId('att'), ...plan.attempt });
+      this.st.finishDelivery.run(plan.delivery);
+      const dest = { id: plan.destination.id, now: c.now };
+      if (plan.destination.markSuccess) this.st.markDestinationSuccess.run(dest);
+      if (plan.destination.markFailing) this.st.markDestinationFailing.run(dest);
+      if (plan.destination.disableReason !== null) this.st.disableDestination.run({ ...dest, reason: plan.destination.disableReason });
     }, 'relaxed');
   }
 
   async completeFiltered(f: FilteredCompletion): Promise<void> {
     await this.batcher.run(() => {
-      const row = this.st.selectDeliveryState.get(f.deliveryId) as Pick<DeliveryRow, 'status' | 'destination_id'> | undefined;
-      if (row === undefined || this.st.filterDelivery.run({ id: f.deliveryId, reason: f.reason, now: f.now }).changes === 0) return;
-      this.st.markDestinationFiltered.run({ id: row.destination_id });
-      if (f.isRuleFailure) this.st.markDestinationRuleFailure.run({ id: row.destination_id, reason: f.reason, now: f.now, deliveryId: f.deliveryId });
+      const plan = planFiltered(this.deliveryState(f.deliveryId), f);
+      if (plan === null || this.st.filterDelivery.run(plan.delivery).changes === 0) return;
+      this.st.markDestinationFiltered.run({ id: plan.destinationId });
+      const failure = plan.ruleFailure;
+      if (failure !== null) this.st.markDestinationRuleFailure.run({ id: plan.destinationId, reason: failure.reason, now: failure.at, deliveryId: failure.deliveryId });
     }, 'relaxed');
+  }
+
+  private deliveryState(id: string): DeliveryState | undefined {
+    const row = this.st.selectDeliveryState.get(id) as Pick<DeliveryRow, 'status' | 'destination_id'> | undefined;
+    return row === undefined ? undefined : { status: row.status as DeliveryStatus, destinationId: row.destination_id };
   }
 
   async requeueExpiredClaims(now: string): Promise<number> {
@@ -263,6 +210,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
       }
       return next;
     });
+  }
+
+  async queueStats(): Promise<DeliveryQueueStats> {
+    return this.c.read(() => this.st.queueStats.get() as DeliveryQueueStats);
   }
 
   async listDeliveries(q: DeliveryQuery): Promise<Page<DeliveryRecord>> {

@@ -1,15 +1,16 @@
 import type Database from 'better-sqlite3';
-import { ERASED_TEXT, redactEventBody, redactLead, redactTimelineEntry } from '../../core/erasure.js';
+import { redactLead } from '../../core/erasure.js';
+import { actorLabel, personNeedles, redactedEventRow, redactedExcerpt, redactedTimelineRow } from '../../core/erasure-rows.js';
 import type { ProviderId } from '../../core/lead.js';
-import { redactRequestFor, type ErasedLeadRef } from '../../ingest/redact-body.js';
-import type { ErasedCounts, ErasureActor, ItemsOutcome, LeadErasure } from '../port.js';
+import { redactRequestBody } from '../../ingest/erased-copy.js';
+import type { ErasedLeadRef } from '../../ingest/redact-body.js';
+import type { ErasedCounts, ErasureActor, LeadErasure } from '../port.js';
 import { searchText, toLead } from './rows.js';
-import type { Statements } from './statements.js';
 
 /**
  * Erasure of a person's personal data (`DELETE /api/leads/:id?erase=personal-data`). Runs inside the
  * caller's write transaction, so nothing is ever half-erased. Every copy leadhook holds is redacted
- * (core/erasure.ts says what is personal):
+ * (core/erasure.ts says what is personal, core/erasure-rows.ts how each row changes):
  *
  * - the lead document, its phone and e-mail columns and its `q` search text (the trigram index
  *   follows through its triggers, migration 0004);
@@ -51,7 +52,7 @@ export function eraseLead(db: Database.Database, leadId: string, by: ErasureActo
          WHERE response_snippet IS NOT NULL AND delivery_id IN (SELECT id FROM deliveries WHERE lead_id = ?)`,
       )
       .run(leadId).changes,
-    refusalExcerpts: redactRefusals(db, row.source_id, [row.provider_lead_id, ...personalValues(before)]),
+    refusalExcerpts: redactRefusals(db, row.source_id, personNeedles(row.provider_lead_id, before)),
   };
   db.prepare(
     `INSERT INTO lead_erasures (lead_id, erased_at, actor, remote_address, requested_by, erased)
@@ -62,17 +63,6 @@ export function eraseLead(db: Database.Database, leadId: string, by: ErasureActo
   return selectErasure(db, leadId);
 }
 
-/** How the actor is named where one text is kept (`admin`, `admin (by dpo@example.com)`). */
-export function actorLabel(by: ErasureActor): string {
-  return by.requestedBy === null ? by.actor : `${by.actor} (by ${by.requestedBy})`;
-}
-
-/** The person's values as a webhook may have carried them, for finding them in text kept as received. */
-function personalValues(lead: ReturnType<typeof toLead>): string[] {
-  const p = lead.person;
-  return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, ...(p.otherPhones ?? [])].filter((v): v is string => typeof v === 'string');
-}
-
 /**
  * A refused webhook to the lead's source is never processed, so it is not linked to the lead: its
  * body excerpt (the first KiB, as received) is erased when it holds the lead's id or any of the
@@ -80,13 +70,12 @@ function personalValues(lead: ReturnType<typeof toLead>): string[] {
  */
 function redactRefusals(db: Database.Database, sourceId: string, needles: readonly string[]): number {
   const rows = db.prepare('SELECT id, body_excerpt FROM webhook_refusals WHERE source_id = ?').all(sourceId) as { id: string; body_excerpt: Buffer }[];
-  const wanted = [...new Set(needles)].filter((n) => n.length >= 3);
   const update = db.prepare('UPDATE webhook_refusals SET body_excerpt = ? WHERE id = ?');
   let changed = 0;
   for (const r of rows) {
-    const text = r.body_excerpt.toString('utf8');
-    if (!wanted.some((n) => text.includes(n))) continue;
-    update.run(Buffer.from(ERASED_TEXT), r.id);
+    const excerpt = redactedExcerpt(r.body_excerpt, needles);
+    if (excerpt === null) continue;
+    update.run(excerpt, r.id);
     changed++;
   }
   return changed;
@@ -97,10 +86,9 @@ function redactTimeline(db: Database.Database, leadId: string): number {
   const update = db.prepare('UPDATE timeline SET summary = ?, data = ? WHERE id = ?');
   let changed = 0;
   for (const r of rows) {
-    const redacted = redactTimelineEntry({ kind: r.kind, summary: r.summary, data: JSON.parse(r.data) as Record<string, unknown> });
-    const data = JSON.stringify(redacted.data);
-    if (redacted.summary === r.summary && data === r.data) continue;
-    update.run(redacted.summary, data, r.id);
+    const redacted = redactedTimelineRow(r);
+    if (redacted === null) continue;
+    update.run(redacted.summary, redacted.data, r.id);
     changed++;
   }
   return changed;
@@ -111,9 +99,9 @@ function redactEvents(db: Database.Database, leadId: string): number {
   const update = db.prepare('UPDATE events SET body = ?, payload = NULL WHERE id = ?');
   let changed = 0;
   for (const r of rows) {
-    const body = JSON.stringify(redactEventBody(JSON.parse(r.body)));
-    if (body === r.body && r.payload === null) continue;
-    update.run(body, r.id);
+    const redacted = redactedEventRow(r);
+    if (redacted === null) continue;
+    update.run(redacted.body, r.id);
     changed++;
   }
   return changed;
@@ -150,37 +138,6 @@ export function redactStoredRequest(
   const claims = redacted.authPayload === undefined ? null : JSON.stringify(redacted.authPayload);
   db.prepare('UPDATE requests SET body = ?, auth_payload = ? WHERE id = ?').run(redacted.body, claims, r.id);
   return redacted.scope;
-}
-
-/** {@link redactRequestFor} for several leads in turn; the widest scope used, or null when nothing changed. */
-export function redactRequestBody(
-  provider: ProviderId,
-  body: Buffer,
-  authPayload: unknown,
-  leads: readonly ErasedLeadRef[],
-): { body: Buffer; authPayload: unknown; scope: 'item' | 'body' } | null {
-  let current = { body, authPayload, scope: null as 'item' | 'body' | null };
-  for (const lead of leads) {
-    const next = redactRequestFor(provider, current.body, current.authPayload, lead);
-    if (next !== null) current = { ...next, scope: current.scope === 'body' ? 'body' : next.scope };
-  }
-  return current.scope === null ? null : { ...current, scope: current.scope };
-}
-
-/**
- * The copy of a new request to store when some of its items are duplicates of a lead still erased (a
- * retry of what was applied before the erasure): without those leads' items; null when there are none.
- * Costs one lookup per duplicate item.
- */
-export function copyWithoutErasedDuplicates(st: Statements, provider: ProviderId, body: Buffer, authPayload: unknown, outcome: ItemsOutcome): { body: Buffer; authPayload: unknown } | null {
-  const leads: ErasedLeadRef[] = [];
-  for (const item of outcome.items) {
-    if (item.outcome !== 'duplicate' || item.leadId === null || item.providerLeadId === null) continue;
-    if (leads.some((l) => l.leadId === item.leadId)) continue;
-    const erasedAt = st.selectHoldingErasure.get(item.leadId) as string | undefined;
-    if (erasedAt !== undefined) leads.push({ leadId: item.leadId, providerLeadId: item.providerLeadId, erasedAt });
-  }
-  return leads.length === 0 ? null : redactRequestBody(provider, body, authPayload, leads);
 }
 
 interface ErasureRow {

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { hubError } from '../../core/errors.js';
+import { actorLabel, noPendingHoldsError } from '../../core/erasure-rows.js';
 import type { ProviderId } from '../../core/lead.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ErasureActor, HeldRequest, HeldRequestQuery, Page } from '../port.js';
-import { actorLabel, redactStoredRequest } from './erase-lead.js';
+import { redactStoredRequest } from './erase-lead.js';
 
 /**
  * Webhooks held because their lead's personal data was erased (apply-ingest.ts holds them; migration
@@ -60,8 +60,7 @@ export function listHeldRequests(db: Database.Database, query: HeldRequestQuery)
 function pendingHolds(db: Database.Database, requestId: string): HeldRow[] {
   const rows = db.prepare(`${SELECT_HELD} WHERE h.request_id = ? AND h.resolution IS NULL ORDER BY h.lead_id`).all(requestId) as HeldRow[];
   if (rows.length > 0) return rows;
-  if (db.prepare('SELECT 1 FROM requests WHERE id = ?').get(requestId) === undefined) throw hubError('LH_E_REQUEST_NOT_FOUND', requestId);
-  throw hubError('LH_E_NOT_HELD', requestId);
+  throw noPendingHoldsError(requestId, db.prepare('SELECT 1 FROM requests WHERE id = ?').get(requestId) !== undefined);
 }
 
 function resolve(db: Database.Database, rows: HeldRow[], resolution: 'applied' | 'discarded', by: ErasureActor, now: string): HeldRequest[] {

@@ -3,7 +3,8 @@ import type { ProviderId } from '../../core/lead.js';
 import type { AuthFailureReason } from '../../providers/adapter.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { Page } from '../port.js';
-import { REFUSAL_LIMITS, type NewRefusal, type RefusalCounts, type RefusalQuery, type RefusalStore, type StoredRefusal } from '../refusal-port.js';
+import { RefusalQueue, refusalWrites } from '../../ingest/refusal-ring.js';
+import type { NewRefusal, RefusalCounts, RefusalQuery, RefusalStore, StoredRefusal } from '../refusal-port.js';
 import type { CommitBatcher } from './commit-batcher.js';
 
 /** The store's current connection (replaced after a fault) and its read wrapper. */
@@ -66,15 +67,6 @@ function prepare(db: Database.Database) {
   };
 }
 
-/** Refusals of one source waiting for the next flush: at most a ring's worth, the rest counted. */
-interface PendingOfSource {
-  /** Time of the first of them (superseded or not). */
-  firstAt: string;
-  kept: NewRefusal[];
-  /** Refusals superseded before they were written (a ring would have overwritten them anyway). */
-  superseded: number;
-}
-
 /**
  * Refused webhooks on SQLite, coalesced: refusals arriving before the next group commit wait in
  * memory (at most REFUSAL_LIMITS.keptPerSource per source; older ones are only counted) and are
@@ -84,7 +76,8 @@ interface PendingOfSource {
  */
 export class SqliteRefusalStore implements RefusalStore {
   private readonly statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-  private pending = new Map<string, PendingOfSource>();
+  /** Refusals waiting for the next flush, coalesced per source (ingest/refusal-ring.ts). */
+  private readonly pending = new RefusalQueue();
   /** The queued flush every refusal recorded before it runs waits for. */
   private queued: Promise<void> | null = null;
 
@@ -94,13 +87,7 @@ export class SqliteRefusalStore implements RefusalStore {
   ) {}
 
   record(refusal: NewRefusal): Promise<void> {
-    const of = this.pending.get(refusal.sourceId) ?? { firstAt: refusal.receivedAt, kept: [], superseded: 0 };
-    this.pending.set(refusal.sourceId, of);
-    of.kept.push(refusal);
-    if (of.kept.length > REFUSAL_LIMITS.keptPerSource) {
-      of.kept.shift();
-      of.superseded++;
-    }
+    this.pending.add(refusal);
     if (this.queued !== null) return this.queued;
     const job = this.batcher.run(() => this.flush(), 'relaxed');
     this.queued = job;
@@ -108,7 +95,7 @@ export class SqliteRefusalStore implements RefusalStore {
     job.catch(() => {
       if (this.queued !== job) return;
       this.queued = null;
-      this.pending = new Map();
+      this.pending.take();
     });
     return job;
   }
@@ -145,20 +132,14 @@ export class SqliteRefusalStore implements RefusalStore {
 
   /** Write every pending refusal (inside the batch's transaction). */
   private flush(): void {
-    const pending = this.pending;
-    this.pending = new Map();
+    const pending = this.pending.take();
     this.queued = null;
     const st = this.st();
-    for (const [sourceId, { firstAt, kept, superseded }] of pending) {
-      const last = kept[kept.length - 1];
-      if (last === undefined) continue;
-      const added = kept.length + superseded;
-      const total = st.count.get({ sourceId, added, firstAt, lastAt: last.receivedAt }) as number;
-      // The kept refusals are the last of the `added`: numbers total - kept.length … total - 1.
-      kept.forEach((r, i) => {
-        const seq = total - kept.length + i;
-        st.keep.run({ ...r, seq, slot: seq % REFUSAL_LIMITS.keptPerSource, headers: JSON.stringify(r.headers) });
-      });
+    for (const [sourceId, of] of pending) {
+      const writes = refusalWrites(of);
+      if (writes === null) continue;
+      const total = st.count.get({ sourceId, added: writes.added, firstAt: writes.firstAt, lastAt: writes.lastAt }) as number;
+      for (const { refusal, seq, slot } of writes.slotsFor(total)) st.keep.run({ ...refusal, seq, slot, headers: JSON.stringify(refusal.headers) });
     }
   }
 

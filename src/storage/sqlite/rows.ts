@@ -1,8 +1,7 @@
-import type { Lead, TimelineEntry, TimelineKind } from '../../core/lead.js';
+import type { TimelineEntry, TimelineKind } from '../../core/lead.js';
 import type { ItemCounts, ItemOutcome, RequestStatus, SourceRecord, StoredRequest, StoredRequestWithBody } from '../port.js';
 import type { ProviderId } from '../../core/lead.js';
-import { listingValues } from '../../providers/listing-fields.js';
-import { decodeItems, leadIdsOf } from './request-items.js';
+import { decodeItems, leadIdsOf } from '../../ingest/stored-items.js';
 import { decodeReprocesses } from './request-reprocesses.js';
 
 /** Row shapes as SQLite returns them, and their mapping to port types. */
@@ -141,36 +140,6 @@ export function toTimelineEntry(row: TimelineRow): TimelineEntry {
   };
 }
 
-/** A stored lead document, with the fields rows written before they existed defaulted. */
-export function toLead(doc: string): Lead {
-  const lead = JSON.parse(doc) as Lead;
-  // No update has replaced a version-1 lead's attribution, so it is still the first; past that, the
-  // first was overwritten before anyone kept it: unknown.
-  if (lead.firstAttribution === undefined) lead.firstAttribution = lead.version === 1 ? { ...lead.attribution } : null;
-  // Before test leads and several phones per lead: a real lead, one number, no extension.
-  lead.isTest ??= false;
-  lead.person.otherPhones ??= [];
-  lead.person.phoneExtension ??= null;
-  return lead;
-}
-
-/**
- * Characters of each field the `q` search reads: names, e-mails, phones and ids are far shorter, and
- * a webhook's megabyte-long "name" must not cost a megabyte of search text and its trigram index.
- */
-export const SEARCH_FIELD_LENGTH = 1000;
-
-/**
- * Lower-cased text the `q` search matches against: each field's first SEARCH_FIELD_LENGTH characters.
- * The fields: name, e-mails, phones, provider lead id, and the provider fields kept in `extra` that
- * say what the lead is about (project, city, listing, property: providers/listing-fields.ts).
- * Migration 0010 recomputes it for leads stored before (through `leadhook_search_text`, migrate.ts).
- */
-export function searchText(lead: Lead): string {
-  const p = lead.person;
-  return [p.fullName, p.email, p.emailRaw, p.phone, p.phoneRaw, lead.providerLeadId, ...listingValues(lead)]
-    .filter((v): v is string => v !== null && v !== undefined)
-    .map((v) => v.slice(0, SEARCH_FIELD_LENGTH))
-    .join('\n')
-    .toLowerCase();
-}
+// The stored lead document and its search text are the same for every store (src/core).
+export { leadFromDocument as toLead } from '../../core/stored-lead.js';
+export { searchText, SEARCH_FIELD_LENGTH } from '../../core/search-text.js';

@@ -3,7 +3,10 @@ import Database from 'better-sqlite3';
 import { HubError, isStoreFault } from '../../core/errors.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from '../../private-files.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
-import { urlTokenAccepted } from '../../core/source-credentials.js';
+import { SourceCache } from '../../core/source-cache.js';
+import { updatedSourceParams } from '../../core/source-changes.js';
+import { planReprocessRecord, planRequestRecord } from '../../ingest/request-record.js';
+import { encodeItems } from '../../ingest/stored-items.js';
 import type {
   ErasureActor,
   HeldRequest,
@@ -22,22 +25,21 @@ import type {
   StoredRequest,
   StoredRequestWithBody,
 } from '../port.js';
-import { applyItems, requestReason, requestStatus, sha256Hex } from './apply-ingest.js';
+import type { StorageObserver } from '../observer.js';
+import { applyItems } from './apply-ingest.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
 import { SqliteDeliveryStore } from './delivery-store.js';
 import { classifyStorageError, isSqliteFault, SILENT_LOG, StorageFaults, type StorageLog } from './faults.js';
 import { migrateSqlite } from './migrate.js';
-import { copyWithoutErasedDuplicates, eraseLead, selectErasure } from './erase-lead.js';
+import { eraseLead, selectErasure } from './erase-lead.js';
 import { discardHeldRequest, listHeldRequests, releaseHeldRequest } from './held-requests.js';
 import { listLeads } from './queries.js';
-import { encodeItems } from './request-items.js';
 import { listRequests } from './request-queries.js';
-import { appendReprocess } from './request-reprocesses.js';
+import { decodeReprocesses, encodeReprocesses } from './request-reprocesses.js';
 import { SqliteRefusalStore } from './refusal-store.js';
 import { toLead, toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { updatedSourceParams } from './source-changes.js';
 
 export interface SqliteOptions {
   /** Most requests per group commit. */
@@ -48,6 +50,8 @@ export interface SqliteOptions {
   log?: StorageLog;
   /** How often a failing store checks by itself whether the fault is over, ms. */
   probeIntervalMs?: number;
+  /** Told commit batch sizes and storage faults (metrics); none by default. */
+  observer?: StorageObserver;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 2000;
@@ -133,6 +137,7 @@ export class SqliteStore implements Store {
   private readonly probeIntervalMs: number;
   private readonly batcher: CommitBatcher;
   private readonly faults: StorageFaults;
+  private readonly observer: StorageObserver | undefined;
   private probeTimer: NodeJS.Timeout | null = null;
   private lastReopen = 0;
   private isClosed = false;
@@ -141,12 +146,11 @@ export class SqliteStore implements Store {
   readonly delivery: SqliteDeliveryStore;
   readonly refusals: SqliteRefusalStore;
   /**
-   * Sources by id, read on every webhook. This process is the only writer of the file (SQLite),
-   * so the cache is kept exact by the write methods below; it is emptied when the file is reopened.
+   * Sources by id and by URL token, read on every webhook. This process is the only writer of the
+   * file (SQLite), so entries never age: the write methods below keep it exact, and it is emptied
+   * when the file is reopened.
    */
-  private readonly sourceCache = new Map<string, SourceRecord | null>();
-  /** Sources by the URL tokens webhooks reached them with (current or previous); emptied by every source write. */
-  private readonly sourceByToken = new Map<string, SourceRecord>();
+  private readonly sources = new SourceCache();
 
   /** `db` is open and configured (see openSqliteStore); it is reopened by its name after a fault. */
   constructor(db: Database.Database, commitBatchMax: number, options: Omit<SqliteOptions, 'commitBatchMax'> = {}) {
@@ -170,7 +174,9 @@ export class SqliteStore implements Store {
         },
       },
       commitBatchMax,
+      options.observer,
     );
+    this.observer = options.observer;
     this.delivery = new SqliteDeliveryStore(
       {
         get db() {
@@ -217,29 +223,25 @@ export class SqliteStore implements Store {
       this.st.insertSource.run(source);
       return toSource(this.st.selectSource.get(source.id) as SourceRow);
     });
-    this.sourceCache.set(created.id, created);
+    this.sources.rememberId(created);
     return created;
   }
 
   async getSource(id: string): Promise<SourceRecord | null> {
-    const cached = this.sourceCache.get(id);
+    const cached = this.sources.getById(id);
     if (cached !== undefined) return cached;
     const row = this.read(() => this.st.selectSource.get(id) as SourceRow | undefined);
     const source = row === undefined ? null : toSource(row);
-    // Unknown ids are not cached: anyone can send requests for random ids.
-    if (source !== null) this.sourceCache.set(id, source);
+    this.sources.rememberId(source);
     return source;
   }
 
   async findSourceByUrlToken(token: string, at: string): Promise<SourceRecord | null> {
-    const cached = this.sourceByToken.get(token);
-    if (cached !== undefined) return urlTokenAccepted(cached, token, at) ? cached : null;
+    const cached = this.sources.getByToken(token, at);
+    if (cached !== undefined) return cached;
     const row = this.read(() => this.st.selectSourceByUrlToken.get({ token, at }) as SourceRow | undefined);
-    if (row === undefined) return null;
-    // Only tokens that reached a source are cached (anyone can send random ones); the expiry of a
-    // previous token is checked on every lookup, and every source write empties this cache.
-    const source = toSource(row);
-    this.sourceByToken.set(token, source);
+    const source = row === undefined ? null : toSource(row);
+    this.sources.rememberToken(token, source);
     return source;
   }
 
@@ -250,8 +252,7 @@ export class SqliteStore implements Store {
   async updateSource(id: string, changes: SourceChanges, now: string): Promise<SourceRecord | null> {
     return this.write(() => {
       // Inside the transaction: no read can re-cache the old row after this.
-      this.sourceCache.delete(id);
-      this.sourceByToken.clear();
+      this.sources.forget(id);
       const row = this.st.selectSource.get(id) as SourceRow | undefined;
       if (row === undefined || row.deleted_at !== null) return null;
       this.st.updateSource.run(updatedSourceParams(toSource(row), changes, now));
@@ -261,8 +262,7 @@ export class SqliteStore implements Store {
 
   async deleteSource(id: string, now: string): Promise<boolean> {
     return this.write(() => {
-      this.sourceCache.delete(id);
-      this.sourceByToken.clear();
+      this.sources.forget(id);
       return this.st.deleteSource.run({ id, now }).changes > 0;
     });
   }
@@ -275,26 +275,23 @@ export class SqliteStore implements Store {
     };
     const result = await this.write(() => {
       const outcome = applyItems(this.st, { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt, onChange }, job);
-      const status = requestStatus(job.kind, outcome.counts);
-      // A retry of what an erased lead had before: stored without that lead's personal data.
-      const erasedCopy = copyWithoutErasedDuplicates(this.st, r.provider, r.body, r.authPayload, outcome);
-      const authPayload = erasedCopy === null ? r.authPayload : erasedCopy.authPayload;
+      const plan = planRequestRecord(job, outcome, (leadId) => this.st.selectHoldingErasure.get(leadId) as string | undefined);
       this.st.insertRequest.run({
         id: r.id,
         sourceId: r.sourceId,
         provider: r.provider,
         receivedAt: r.receivedAt,
-        status,
-        reason: requestReason(job.kind, job.reason, outcome),
+        status: plan.status,
+        reason: plan.reason,
         httpStatus: job.httpStatus,
         contentType: r.contentType,
         headers: JSON.stringify(r.headers),
-        body: erasedCopy?.body ?? r.body,
-        bodySha256: sha256Hex(r.body),
-        authPayload: authPayload === undefined ? null : JSON.stringify(authPayload),
-        items: encodeItems(outcome),
+        body: plan.body,
+        bodySha256: plan.bodySha256,
+        authPayload: plan.authPayload === undefined ? null : JSON.stringify(plan.authPayload),
+        items: encodeItems(plan.items),
       });
-      return { requestId: r.id, status, ...outcome };
+      return { requestId: r.id, status: plan.status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
     return result;
@@ -316,9 +313,8 @@ export class SqliteStore implements Store {
         },
         job,
       );
-      const status = requestStatus(job.kind, outcome.counts);
-      const reprocesses = appendReprocess(row.reprocesses, now, status, requestReason(job.kind, job.reason, outcome), outcome);
-      this.st.recordReprocess.run({ id: requestId, reprocesses, now });
+      const { status, reprocesses } = planReprocessRecord(job, outcome, decodeReprocesses(row.reprocesses), now);
+      this.st.recordReprocess.run({ id: requestId, reprocesses: encodeReprocesses(reprocesses), now });
       return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
@@ -416,8 +412,7 @@ export class SqliteStore implements Store {
       throw error;
     }
     this.appliedBusyMs = this.busyTimeoutMs;
-    this.sourceCache.clear();
-    this.sourceByToken.clear();
+    this.sources.clear();
     this.faults.log.info({ database: this.file }, 'storage: reopened the database');
     this.wrote('reopened the database');
     // Not from inside the batch that is opening the connection: the listeners write.
@@ -429,6 +424,7 @@ export class SqliteStore implements Store {
   private fail(error: unknown, operations = 1): HubError {
     if (this.isClosed) return isStoreFault(error) ? error : new HubError('LH_E_STORE_UNAVAILABLE', ['the store is closed'], { cause: error });
     const { fault, error: answer } = this.faults.failed(error, operations);
+    this.observer?.storageFault(fault.kind, operations);
     if (fault.needsReopen && this.conn !== null) {
       const old = this.conn;
       this.conn = null;

@@ -1,14 +1,19 @@
-import { QuarantineTally } from '../item-tally.js';
-import { ITEM_LIMITS, type ItemCounts, type ItemOutcome, type ItemsOutcome } from '../port.js';
+import { QuarantineTally } from '../storage/item-tally.js';
+import { ITEM_LIMITS, type ItemCounts, type ItemOutcome, type ItemsOutcome } from '../storage/port.js';
 
 /**
- * How a request's item outcomes are stored (column `requests.items`): a JSON object of bounded
+ * How every store keeps a request's item outcomes (column `requests.items`): a JSON object of bounded
  * size whatever the request held, `{counts, quarantine, items}`, where `items` keeps at most
  * ITEM_LIMITS.appliedKept applied and ITEM_LIMITS.quarantinedKept quarantined outcomes one by one.
- * Requests stored before this format hold a plain JSON array of every outcome; both are read.
+ * Requests stored (by SQLite) before this format hold a plain JSON array of every outcome; both are read.
  */
+export function storedItems(outcome: ItemsOutcome): ItemsOutcome {
+  return { counts: outcome.counts, quarantine: outcome.quarantine, items: keptItems(outcome.items) };
+}
+
+/** {@link storedItems} as JSON text. */
 export function encodeItems(outcome: ItemsOutcome): string {
-  return JSON.stringify({ counts: outcome.counts, quarantine: outcome.quarantine, items: keptItems(outcome.items) });
+  return JSON.stringify(storedItems(outcome));
 }
 
 /** The first ITEM_LIMITS.appliedKept applied outcomes and every quarantined one given (the caller keeps those few). */
@@ -19,8 +24,12 @@ function keptItems(items: readonly ItemOutcome[]): ItemOutcome[] {
 
 /** The stored outcomes of one request (either format), bounded as {@link encodeItems} stores them. */
 export function decodeItems(text: string): ItemsOutcome {
-  const value = JSON.parse(text) as ItemsOutcome | ItemOutcome[];
-  return Array.isArray(value) ? fromOutcomeList(value) : value;
+  return itemsFromStored(JSON.parse(text) as unknown);
+}
+
+/** {@link decodeItems} for a value already parsed (a JSON column a driver decoded). */
+export function itemsFromStored(value: unknown): ItemsOutcome {
+  return Array.isArray(value) ? fromOutcomeList(value as ItemOutcome[]) : (value as ItemsOutcome);
 }
 
 /** The {@link ItemsOutcome} of a request stored as an array of every outcome (before this format). */

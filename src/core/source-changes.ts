@@ -1,4 +1,4 @@
-import type { SourceChanges, SourceRecord } from '../port.js';
+import type { SourceChanges, SourceRecord } from '../storage/port.js';
 
 /** A credential after a change: the value, and the one it replaced while that is still accepted. */
 interface Rotated {
