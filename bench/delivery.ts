@@ -44,11 +44,11 @@ interface LeadhookInfo {
   adminToken: string;
 }
 
-interface ReceiverInfo {
+export interface ReceiverInfo {
   url: string;
 }
 
-interface ReceiverStats {
+export interface ReceiverStats {
   window: {
     startedAt: number;
     requests: number;
@@ -73,8 +73,8 @@ interface CeilingResult {
   error?: string;
 }
 
-/** CPU of a set of processes over an interval, % of one core each. */
-function cpuOf(pids: Record<string, number | undefined>): () => Record<string, number | null> {
+/** CPU of a set of processes over an interval, % of one core each (null off Linux). */
+export function cpuOf(pids: Record<string, number | undefined>): () => Record<string, number | null> {
   const t0 = performance.now();
   const start = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === undefined ? null : processCpuSeconds(pid)]));
   return () => {
@@ -97,7 +97,7 @@ function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-async function call<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: T }> {
+export async function call<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: T }> {
   const res = await fetch(url, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -108,16 +108,20 @@ async function call<T>(method: string, url: string, body?: unknown, headers: Rec
 }
 
 /** Feeds Praetorian leads to one source and remembers which leads were acknowledged (2xx). */
-class Feeder {
-  private n = 0;
+export class Feeder {
+  private n: number;
   readonly acked: string[] = [];
   failures = 0;
   readonly failureSamples: string[] = [];
 
+  /** `firstLead`: number of the first lead sent (feeders of one run that share a receiver start apart). */
   constructor(
     private readonly url: string,
     private readonly headers: Record<string, string>,
-  ) {}
+    firstLead = 0,
+  ) {
+    this.n = firstLead;
+  }
 
   /** POST one batch of `count` new leads; true when acknowledged. */
   async post(count: number): Promise<boolean> {
@@ -185,7 +189,7 @@ class Feeder {
 }
 
 /** Poll the receiver until it has seen `leads` distinct leads (or `timeoutMs` passes). */
-async function waitForLeads(receiverUrl: string, leads: number, timeoutMs: number): Promise<{ stats: ReceiverStats; isComplete: boolean }> {
+export async function waitForLeads(receiverUrl: string, leads: number, timeoutMs: number): Promise<{ stats: ReceiverStats; isComplete: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stats = (await call<ReceiverStats>('GET', `${receiverUrl}/stats`)).json;

@@ -1,9 +1,11 @@
 /**
- * Bench child: leadhook as `leadhook serve` runs it (real SQLite file, WAL, synchronous=FULL), on a
+ * Bench child: leadhook as `leadhook serve` runs it (real SQLite file, WAL, synchronous=FULL; or
+ * PostgreSQL when LEADHOOK_DATABASE_URL is set, as the PostgreSQL part of the bench does), on a
  * loopback port chosen by the OS, in a new temp data directory (or BENCH_DATA_DIR's, for the scale bench). Prints one JSON line, `{ url, dataDir, adminToken, sqlite }`, then
  * serves until SIGTERM (graceful close, so `--cpu-prof` can write its profile), SIGKILL, or until
- * the parent goes away (its end of stdin closes). On SIGUSR2 it prints `{ trace }`: commits, requests
- * per commit and time in BEGIN/SAVEPOINT/RELEASE/COMMIT since the previous SIGUSR2.
+ * the parent goes away (its end of stdin closes). On SIGUSR2 it prints `{ trace, pgQueries }`: commits,
+ * requests per commit and time in BEGIN/SAVEPOINT/RELEASE/COMMIT since the previous SIGUSR2 (SQLite),
+ * or the statements sent to PostgreSQL and their round-trip time (PostgreSQL).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/storage/sqlite/store.js';
 import { SYNCHRONOUS_OF } from '../src/storage/sqlite/commit-batcher.js';
 import { traceExec, traceStatements } from './exec-trace.js';
+import { tracePgQueries } from './pg-trace.js';
 
 /** Fixed admin token of the bench server (loopback only, throwaway data directory). */
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -24,7 +27,8 @@ const dataDir = keptDataDir !== undefined && keptDataDir !== '' ? keptDataDir : 
 
 async function main(): Promise<void> {
   // The environment is read too, so LEADHOOK_COMMIT_BATCH_MAX=1 shows the cost without group commit.
-  const config = loadConfig(process.env, { host: '127.0.0.1', port: 0, dataDir, adminToken: BENCH_ADMIN_TOKEN, logLevel: 'silent' });
+  // Metrics on a free loopback port unless set: several bench children (and other programs) never collide on 9464.
+  const config = loadConfig({ LEADHOOK_METRICS_LISTEN: '127.0.0.1:0', ...process.env }, { host: '127.0.0.1', port: 0, dataDir, adminToken: BENCH_ADMIN_TOKEN, logLevel: 'silent' });
   const server = await startServer(config, { logger: false });
   const store = server.store;
   // Experiments only (BENCH_SQLITE_PRAGMAS="cache_size=-65536;wal_autocheckpoint=4000"): try a setting
@@ -47,9 +51,11 @@ async function main(): Promise<void> {
   // SIGUSR2 = "print what the commits did since the last SIGUSR2" (one JSON line), for the report.
   const tracer = store instanceof SqliteStore ? traceExec(store.db) : null;
   const sqlTracer = store instanceof SqliteStore && process.env['BENCH_TRACE_SQL'] === '1' ? traceStatements(store.db) : null;
+  // PostgreSQL: the statements sent (a counter per call; the PostgreSQL part reports them per webhook).
+  const pgTracer = config.databaseUrl === null ? null : tracePgQueries(process.env['BENCH_PG_PREPARE'] === '1');
   process.on('SIGUSR2', () => {
     const trace = tracer === null ? null : { ...tracer.take(), statements: sqlTracer?.take() ?? null };
-    process.stdout.write(`${JSON.stringify({ trace })}\n`);
+    process.stdout.write(`${JSON.stringify({ trace, pgQueries: pgTracer?.take() ?? null })}\n`);
   });
 
   let isStopping = false;

@@ -25,6 +25,8 @@ export interface PhaseResult {
   /** Lead numbers (as passed to `payload.body`) whose request got a 2xx answer. */
   acked: number[];
   avgBodyBytes: number;
+  /** Every response's latency, ms, ascending (to merge phases run side by side). */
+  latencies: number[];
 }
 
 /** Hands out request numbers, unique for the whole run, so every request carries a new lead. */
@@ -104,6 +106,7 @@ export function runPhase(target: PhaseTarget, payload: PayloadSpec, counter: Cou
           timeouts: result.timeouts,
           acked,
           avgBodyBytes: bodies === 0 ? 0 : bodyBytes / bodies,
+          latencies,
         });
       },
     );
@@ -118,4 +121,36 @@ export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank] as number;
+}
+
+/**
+ * One phase against several servers at once (instances behind a load balancer): `connections`
+ * split as evenly as possible across `targets`, all driven from this process for `seconds`, then
+ * merged as if one server had answered everything (rates add up, percentiles over every response).
+ */
+export async function runSplitPhase(targets: readonly PhaseTarget[], payload: PayloadSpec, counter: Counter, connections: number, seconds: number): Promise<PhaseResult> {
+  const share = (i: number): number => Math.floor(connections / targets.length) + (i < connections % targets.length ? 1 : 0);
+  const results = await Promise.all(targets.map((t, i) => runPhase(t, payload, counter, Math.max(1, share(i)), seconds)));
+  if (results.length === 1) return results[0] as PhaseResult;
+  const sum = (f: (r: PhaseResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const badStatuses: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.badStatuses)) badStatuses[code] = (badStatuses[code] ?? 0) + n;
+  const completed = sum((r) => r.completed);
+  return {
+    seconds: Math.max(...results.map((r) => r.seconds)),
+    completed,
+    rate: sum((r) => r.rate),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1) ?? Number.NaN,
+    ok2xx: sum((r) => r.ok2xx),
+    non2xx: sum((r) => r.non2xx),
+    badStatuses,
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    acked: results.flatMap((r) => r.acked),
+    avgBodyBytes: completed === 0 ? 0 : sum((r) => r.avgBodyBytes * r.completed) / completed,
+    latencies,
+  };
 }

@@ -15,6 +15,9 @@
  * Hostile part (bench/hostile.ts): BENCH_HOSTILE (1; 0 skips it), BENCH_HOSTILE_BYTES (1048000, at most
  * LEADHOOK_BODY_LIMIT), BENCH_HOSTILE_REQUESTS (3 per shape), BENCH_HOSTILE_TIMEOUT_S (120 per answer),
  * BENCH_HOSTILE_SHAPES (all; or a comma-separated list of shape names).
+ * PostgreSQL part (bench/postgres.ts, right after the ingest part): BENCH_POSTGRES (1; 0 skips it),
+ * BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test; skipped with one line when unreachable),
+ * BENCH_POSTGRES_BACKLOG (5000 leads drained per delivery phase).
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
 import { runDeliveryBench, type DeliverySettings } from './delivery.js';
 import { runHostileBench, type HostileSettings } from './hostile.js';
+import { runPostgresBench, type PostgresSettings, type SqliteBaseline } from './postgres.js';
 import { HOSTILE_SHAPES } from './hostile-bodies.js';
 import { runScaleBench, type ScaleSettings } from './scale.js';
 import { validCache } from './scale-cache.js';
@@ -60,6 +64,8 @@ interface Settings {
   scale: ScaleSettings | null;
   /** null: BENCH_HOSTILE=0. */
   hostile: HostileSettings | null;
+  /** null: BENCH_POSTGRES=0. */
+  postgres: PostgresSettings | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -103,6 +109,17 @@ function readSettings(): Settings {
             connections: intFromEnv('BENCH_CONNECTIONS', 32, 1, 1024),
             // Building the store: ~3,000–6,000 leads/s on the 2-vCPU VM; allow 1,000/s plus 10 minutes.
             fillTimeoutMs: (intFromEnv('BENCH_SCALE_LEADS', 10_000_000, 1000, MAX_FILL_LEADS) / 1000 + 600) * 1000,
+          },
+    postgres:
+      process.env['BENCH_POSTGRES'] === '0'
+        ? null
+        : {
+            url: process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+            seconds: intFromEnv('BENCH_SECONDS', 10, 1, 600),
+            connections: intFromEnv('BENCH_CONNECTIONS', 32, 1, 1024),
+            warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 2, 0, 60),
+            backlog: intFromEnv('BENCH_POSTGRES_BACKLOG', 5000, 100, 1_000_000),
+            perDestination: Math.max(1, Math.ceil(intFromEnv('LEADHOOK_DELIVERY_CONCURRENCY', 64, 1, 100_000) / 4)),
           },
     hostile:
       process.env['BENCH_HOSTILE'] === '0'
@@ -213,7 +230,18 @@ async function runScenarios(noop: Child<NoopInfo>, leadhook: Child<LeadhookInfo>
 /** Both parts, each printing its own report; 1 if either had errors. */
 async function main(s: Settings): Promise<number> {
   let code = 0;
-  if (s.isIngestOn) code = Math.max(code, await ingestMain(s));
+  let baseline: SqliteBaseline | null = null;
+  if (s.isIngestOn) {
+    const ingest = await ingestMain(s);
+    code = Math.max(code, ingest.code);
+    baseline = ingest.baseline;
+  }
+  // Right after the SQLite lines, so both are measured in the same conditions, with them printed beside.
+  if (s.postgres !== null) {
+    const report = await runPostgresBench(s.postgres, here, baseline);
+    process.stdout.write(`${report.text}\n`);
+    if (report.hasErrors) code = Math.max(code, 1);
+  }
   if (s.delivery !== null) {
     const report = await runDeliveryBench(s.delivery, here);
     process.stdout.write(`${report.text}\n`);
@@ -232,7 +260,8 @@ async function main(s: Settings): Promise<number> {
   return code;
 }
 
-async function ingestMain(s: Settings): Promise<number> {
+/** The ingest part; its exit code, and the Praetorian line's no-op and leadhook figures for the PostgreSQL part. */
+async function ingestMain(s: Settings): Promise<{ code: number; baseline: SqliteBaseline | null }> {
   const busyAtStart = await machineBusy();
   const fsync = measureFsync();
   const profileDir = s.isProfileOn ? mkdtempSync(join(tmpdir(), 'leadhook-bench-prof-')) : null;
@@ -243,6 +272,7 @@ async function ingestMain(s: Settings): Promise<number> {
   const lines: Line[] = [];
   // The CPU profile is cut to the main leadhook phase (start-up, warm-up and idle time left out).
   let profileWindow: TimeWindow | null = null;
+  let baseline: SqliteBaseline | null = null;
   try {
     let scenarios: Scenario[];
     try {
@@ -252,6 +282,8 @@ async function ingestMain(s: Settings): Promise<number> {
       await leadhook.stop(leadhookStop, 10000);
     }
     profileWindow = scenarios[0]?.leadhook.window ?? null;
+    const main = scenarios[0];
+    if (main !== undefined) baseline = { noop: main.noop, sqlite: main.leadhook };
     const dbFile = join(leadhook.info.dataDir, 'leadhook.db');
     for (const sc of scenarios) {
       lines.push({ ...sc, durability: checkDurability(dbFile, sc.sourceId, sc.leadhook.result.acked.map((n) => sc.payload.leadId(n))) });
@@ -273,7 +305,7 @@ async function ingestMain(s: Settings): Promise<number> {
   });
   process.stdout.write(`${report.text}\n`);
   if (profileDir !== null) process.stdout.write(`\n${summarizeProfiles(profileDir, profileWindow)}\n`);
-  return report.hasErrors ? 1 : 0;
+  return { code: report.hasErrors ? 1 : 0, baseline };
 }
 
 function progress(message: string): void {
@@ -312,7 +344,10 @@ function start(): void {
   // Hostile: a fresh child per shape (~2 s), each answer within its timeout at worst.
   const h = settings.hostile;
   const hostileS = h === null ? 0 : (HOSTILE_SHAPES.length + 1) * (5 + 2) + (HOSTILE_SHAPES.length * h.requests + 2 * HOSTILE_SHAPES.length) * (h.timeoutMs / 1000);
-  const budgetMs = (ingestS + deliveryS + scaleS + hostileS + 60) * 1000;
+  // PostgreSQL: two instances started, two warm-ups and phases, two backlogs ingested and drained.
+  const p = settings.postgres;
+  const postgresS = p === null ? 0 : 2 * (p.warmupSeconds + p.seconds) + 2 * (Math.ceil(p.backlog / 100) + 30) + 60;
+  const budgetMs = (ingestS + deliveryS + scaleS + hostileS + postgresS + 60) * 1000;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: no result after ${budgetMs / 1000} s; giving up\n`);
     killAllChildren();

@@ -18,10 +18,15 @@ export function checkDurability(file: string, sourceId: string, ackedLeadIds: re
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const ids = db.prepare('SELECT provider_lead_id FROM leads WHERE source_id = ?').pluck().all(sourceId) as string[];
-    const stored = new Set(ids);
-    const missing = ackedLeadIds.filter((id) => !stored.has(id));
-    return { stored: stored.size, acked: ackedLeadIds.length, missing, unacked: stored.size - (ackedLeadIds.length - missing.length) };
+    return compareStored(ids, ackedLeadIds);
   } finally {
     db.close();
   }
+}
+
+/** The provider lead ids a store holds for a source, checked against those acknowledged (2xx). */
+export function compareStored(storedIds: readonly string[], ackedLeadIds: readonly string[]): DurabilityCheck {
+  const stored = new Set(storedIds);
+  const missing = ackedLeadIds.filter((id) => !stored.has(id));
+  return { stored: stored.size, acked: ackedLeadIds.length, missing, unacked: stored.size - (ackedLeadIds.length - missing.length) };
 }

@@ -13,6 +13,17 @@ const GLOBAL_FLAGS = `Options (every command but serve):
   --version        print leadhook's version
 `;
 
+/** `store` commands run on this machine: no server, so no --url or --token. */
+const LOCAL_FLAGS = `Options:
+  --json           print the result as JSON
+  -h, --help       show help
+`;
+
+/** The options block of a group or command (by its first word). */
+function flagsFor(usage: string): string {
+  return usage.startsWith('store') ? LOCAL_FLAGS : GLOBAL_FLAGS;
+}
+
 const DOTENV_NOTE = `A .env file in the working directory is read too (KEY=value lines); a variable set in the environment wins over it.
 `;
 
@@ -39,13 +50,13 @@ export function mainHelp(groups: readonly CommandGroup[]): string {
 /** `leadhook <group> --help`. */
 export function groupHelp(group: CommandGroup): string {
   const usage = Object.values(group.commands).map((c) => `  leadhook ${c.usage}\n      ${c.summary}`).join('\n');
-  return `leadhook ${group.name}: ${group.summary}\n\nUsage:\n${usage}\n\n${GLOBAL_FLAGS}`;
+  return `leadhook ${group.name}: ${group.summary}\n\nUsage:\n${usage}\n\n${flagsFor(group.name)}`;
 }
 
 /** `leadhook <group> <command> --help`. */
 export function commandHelp(command: Command): string {
   const details = command.details === undefined ? '' : `\n${command.details.map((d) => `  ${d}`).join('\n')}\n`;
-  return `Usage: leadhook ${command.usage}\n  ${command.summary}\n${details}\n${GLOBAL_FLAGS}`;
+  return `Usage: leadhook ${command.usage}\n  ${command.summary}\n${details}\n${flagsFor(command.usage)}`;
 }
 
 /** `leadhook serve --help`. */

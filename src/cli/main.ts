@@ -8,12 +8,13 @@ import { destinations } from './commands/destinations.js';
 import { leads } from './commands/leads.js';
 import { requests } from './commands/requests.js';
 import { sources } from './commands/sources.js';
+import { store, type LocalCommand } from './commands/store.js';
 import { VERSION } from '../version.js';
 import { loadDotEnv } from './dotenv.js';
 import { printable, setDisplayTimeZone } from './format.js';
 import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
-const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries];
+const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries, store];
 const MAIN_HINT = "Run 'leadhook --help' for usage.";
 
 const out = (text: string): void => {
@@ -54,12 +55,13 @@ async function main(argv: readonly string[]): Promise<number> {
     throw usageError(problem, `Commands: ${Object.keys(group.commands).join(', ')}. Run 'leadhook ${group.name} --help' for usage.`);
   }
   if (wantsHelp) return print(commandHelp(command));
-  await runCommand(command, argv);
+  // `store` commands run on this machine, with no server or token.
+  await runCommand(command, argv, group === store ? (store.commands as Record<string, LocalCommand>)[sub as string] : undefined);
   // A command that printed its answer may still report a failure (`destinations test`: no 2xx).
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-async function runCommand(command: Command, argv: readonly string[]): Promise<void> {
+async function runCommand(command: Command, argv: readonly string[], local?: LocalCommand): Promise<void> {
   const usage = `Usage: leadhook ${command.usage}`;
   const { positionals, values } = parseCommandArgs(argv, command.options, usage);
   const args = positionals.slice(2);
@@ -69,6 +71,7 @@ async function runCommand(command: Command, argv: readonly string[]): Promise<vo
   }
   const missing = (command.requiredFlags ?? []).find((f) => stringFlag(values, f) === undefined);
   if (missing !== undefined) throw usageError(`missing --${missing}`, usage);
+  if (local !== undefined) return local.run({ args, values, argv, isJson: isFlagSet(values, 'json'), out });
   // A command that declares its own --url (`destinations add`: the receiver's URL) reaches the server through LEADHOOK_URL or PORT.
   const serverUrl = 'url' in command.options ? undefined : stringFlag(values, 'url');
   const config = loadClientConfig(undefined, { url: serverUrl, token: stringFlag(values, 'token'), tz: stringFlag(values, 'tz') });

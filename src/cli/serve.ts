@@ -23,6 +23,9 @@ export async function serve(): Promise<void> {
   });
   const log = server.app.log;
   log.info(`leadhook listening on ${server.url} (data in ${config.dataDir})`);
+  // Started through an IPC channel (Node's fork, a process manager, the test helpers): say where it
+  // listens, so a parent that asked for PORT=0 knows the port, and knows this process is the one there.
+  process.send?.({ leadhook: 'listening', url: server.url });
   let stopping = false;
   stop = (reason, exitCode) => {
     if (stopping) {

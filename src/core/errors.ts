@@ -50,6 +50,9 @@ export const Errors = {
   LH_E_LISTEN_FAILED: define('LH_E_LISTEN_FAILED', 500, 'Cannot listen on %s port %s (%s); %s'),
   LH_E_METRICS_LISTEN_FAILED: define('LH_E_METRICS_LISTEN_FAILED', 500, 'Cannot listen for metrics on %s (%s); set LEADHOOK_METRICS_LISTEN to a free host:port of this machine, or to off'),
   LH_E_STARTUP_FAILED: define('LH_E_STARTUP_FAILED', 500, 'leadhook could not start: %s'),
+  LH_E_STORE_COPY_SOURCE: define('LH_E_STORE_COPY_SOURCE', 400, 'Cannot copy from %s: %s'),
+  LH_E_STORE_COPY_TARGET_NOT_EMPTY: define('LH_E_STORE_COPY_TARGET_NOT_EMPTY', 409, 'The PostgreSQL target %s already holds data (%s) and no unfinished copy; copy into an empty database or schema'),
+  LH_E_STORE_COPY_MISMATCH: define('LH_E_STORE_COPY_MISMATCH', 409, 'The copy differs from the source in table %s (%s); see the summary above, and run the copy again into an empty target'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof Errors;

@@ -17,6 +17,9 @@ export interface DeliveryLog {
 export class DeliveryService {
   readonly planner: DestinationPlanner;
   readonly worker: DeliveryWorker;
+  /** The reload not started yet (every caller until it starts shares it), and the last one queued. */
+  private queuedLoad: Promise<void> | null = null;
+  private lastLoad: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -50,15 +53,29 @@ export class DeliveryService {
       const released = await this.store.delivery.releaseClaims(new Date().toISOString());
       if (released > 0) this.log?.warn({ released }, `${released} deliveries claimed by a stopped process are due again`);
     }
+    // Several instances on one database: another instance's change to a destination reaches this planner too.
+    this.store.delivery.onDestinationsChanged?.(() => void this.refresh().catch((error: unknown) => this.log?.warn({ err: error }, 'could not reload destinations')));
     await this.refresh();
     this.store.delivery.setPlanner(this.planner);
     this.worker.start();
   }
 
-  /** Reload destinations after any change to them. */
-  async refresh(): Promise<void> {
-    this.planner.load(await this.store.delivery.listDestinations());
-    this.worker.wake();
+  /**
+   * Reload destinations after any change to them. Reloads run one at a time, each after the one
+   * before: one that starts after a change sees it, and an older read never replaces a newer one.
+   * Calls made while a reload waits to start share it.
+   */
+  refresh(): Promise<void> {
+    if (this.queuedLoad !== null) return this.queuedLoad;
+    const load = async (): Promise<void> => {
+      this.queuedLoad = null;
+      this.planner.load(await this.store.delivery.listDestinations());
+      this.worker.wake();
+    };
+    const queued = this.lastLoad.then(load, load);
+    this.queuedLoad = queued;
+    this.lastLoad = queued;
+    return queued;
   }
 
   /** Stop claiming and drain the deliveries already claimed (bounded by the send timeout). */

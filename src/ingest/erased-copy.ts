@@ -18,6 +18,19 @@ export function redactRequestBody(
 }
 
 /**
+ * A stored request row's body and claims (`auth_payload`, JSON text) without these leads' items, and
+ * the widest scope used; null when nothing changes. Every store writes it back as is (`body_sha256` stays).
+ */
+export function redactedRequestRow(
+  r: { provider: ProviderId; body: Buffer; auth_payload: string | null },
+  leads: readonly ErasedLeadRef[],
+): { body: Buffer; authPayload: string | null; scope: 'item' | 'body' } | null {
+  const redacted = redactRequestBody(r.provider, r.body, r.auth_payload === null ? undefined : (JSON.parse(r.auth_payload) as unknown), leads);
+  if (redacted === null) return null;
+  return { body: redacted.body, authPayload: redacted.authPayload === undefined ? null : JSON.stringify(redacted.authPayload), scope: redacted.scope };
+}
+
+/**
  * The leads still erased that a new request's duplicate items belong to (a retry of what was
  * applied before the erasure): its stored copy goes without their items. One lookup per distinct
  * duplicate lead.

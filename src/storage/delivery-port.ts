@@ -153,6 +153,12 @@ export interface DeliveryStore {
   setPlanner(planner: DeliveryPlanner): void;
   /** Called after every commit that wrote deliveries (workers wake up). */
   onDeliveriesCommitted(listener: () => void): void;
+  /**
+   * Called soon after destinations (or their rules) may have changed through another process on the
+   * same database, so the caller reloads what it holds of them (the planner). Absent on a store only
+   * one process uses (SQLite): its own changes are the only ones.
+   */
+  onDestinationsChanged?(listener: () => void): void;
 
   /**
    * Mark up to `limit` due deliveries `delivering` until `leaseUntil`, oldest first, at most

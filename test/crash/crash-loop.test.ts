@@ -212,6 +212,11 @@ function runLoad(gen: LoadGenerator, child: ChildServer, cycle: number): { stop(
   const workers = Array.from({ length: CONNECTIONS }, async () => {
     while (!stopped) {
       const s = await gen.next(cycle);
+      if (stopped) {
+        // The child may be dead by now, and another test's server may already hold its port.
+        s.error = 'not sent: the load stopped';
+        break;
+      }
       const r = await post(agent, child.port, s);
       if ('error' in r) s.error = r.error;
       else {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { ROOT } from './cli.js';
 import { fetchJson, TEST_ADMIN_TOKEN } from './server.js';
+import { testDatabaseUrl } from './test-store.js';
 
 /** How a child process ended: exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -38,52 +38,32 @@ export interface ChildServerOptions {
 }
 
 /**
- * A TCP port that was free a moment ago. `PORT=0` works for the server, but the address is only
- * printed at log level info, so tests pick the port themselves (and retry on EADDRINUSE).
+ * Start `node bin/leadhook.js serve` on a port the kernel picks (PORT=0) and wait for the child's own
+ * word, over an IPC channel, that it listens and where. Probing `/healthz` on a port picked
+ * beforehand could reach another test's server that took that port in between.
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Start `node bin/leadhook.js serve` on a free loopback port and wait until `/healthz` answers. */
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      return await launch(port, options);
-    } catch (error) {
-      lastError = error;
-      // Another process took the port between the probe and the child's listen: try another one.
-      if (!String(error).includes('EADDRINUSE')) throw error;
-    }
-  }
-  throw lastError;
-}
-
-async function launch(port: number, options: ChildServerOptions): Promise<ChildServer> {
   // The caller's own LEADHOOK_* settings would make runs differ: the child gets only those given here.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEADHOOK_'))) as Record<string, string>;
+  // LEADHOOK_TEST_STORE=postgres: a schema per data directory (restarts find their data), unless the test gives its own.
+  const databaseUrl = options.env?.['LEADHOOK_DATABASE_URL'] === undefined ? await testDatabaseUrl(options.dataDir) : null;
   const env: Record<string, string> = {
     ...inherited,
     LEADHOOK_LOG_LEVEL: 'warn',
+    ...(databaseUrl === null ? {} : { LEADHOOK_DATABASE_URL: databaseUrl }),
     // Not the default port (9464): children of parallel test files would fight over it.
     LEADHOOK_METRICS_LISTEN: '127.0.0.1:0',
     ...options.env,
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
     LEADHOOK_DATA_DIR: options.dataDir,
     LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
   };
-  const child: ChildProcess = spawn(process.execPath, ['bin/leadhook.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['bin/leadhook.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let listening: string | null = null;
+  child.on('message', (m: { leadhook?: string; url?: string }) => {
+    if (m?.leadhook === 'listening' && typeof m.url === 'string') listening = m.url;
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -94,23 +74,18 @@ async function launch(port: number, options: ChildServerOptions): Promise<ChildS
       resolve(exit);
     });
   });
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  for (;;) {
+  while (listening === null) {
     if (exit !== null) throw new Error(`leadhook exited while starting (${JSON.stringify(exit)}):\n${output}`);
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`leadhook did not answer /healthz on port ${port}:\n${output}`);
+      throw new Error(`leadhook did not say it listens within the start timeout:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+  child.disconnect();
+  const url: string = listening;
+  const port = Number(new URL(url).port);
   return {
     url,
     port,

@@ -5,7 +5,7 @@ import pg from 'pg';
 export const TEST_DATABASE_URL = process.env['LEADHOOK_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The one line a PostgreSQL suite prints when it skips. */
-export const PG_SKIP_REASON = `PostgreSQL is not reachable at ${TEST_DATABASE_URL}: start it (e.g. \`pg_ctlcluster 15 main start\`, or run .ci/run) or set LEADHOOK_TEST_DATABASE_URL`;
+export const PG_SKIP_REASON = `PostgreSQL is not reachable at ${TEST_DATABASE_URL}: start it (\`pg_ctlcluster --skip-systemctl-redirect 15 main start\`, or run .ci/run) or set LEADHOOK_TEST_DATABASE_URL`;
 
 let reachable: Promise<boolean> | null = null;
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { releaseDatabase, testDatabaseUrl } from './test-store.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -32,13 +33,16 @@ export async function fetchJson(url: string, init: RequestInit): Promise<{ statu
 }
 
 /**
- * Start leadhook on a real loopback port with a fresh SQLite file in a temp directory. With
- * `logLines`, the server logs (at `overrides.logLevel`) and every line it writes is pushed there.
+ * Start leadhook on a real loopback port with a fresh store: a SQLite file in a temp directory, or
+ * with `LEADHOOK_TEST_STORE=postgres` a private PostgreSQL schema (dropped at close; kept, like the
+ * directory, with `keepData`). With `logLines`, the server logs (at `overrides.logLevel`) and every
+ * line it writes is pushed there.
  */
 export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string, options: { logLines?: string[] } = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-test-'));
+  const databaseUrl = await testDatabaseUrl(dir);
   // Metrics off unless a test asks (the default port, 9464, would be shared by every server of the run).
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', metricsListen: null, ...overrides });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', metricsListen: null, databaseUrl, ...overrides });
   const lines = options.logLines;
   const server = await startServer(config, lines === undefined ? { logger: false } : { logStream: { write: (line) => void lines.push(line) } });
   const request = (method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string>) =>
@@ -59,7 +63,9 @@ export async function startTestServer(overrides: Partial<Config> = {}, dataDir?:
     },
     close: async (options = {}) => {
       await server.close();
-      if (options.keepData !== true) rmSync(dir, { recursive: true, force: true });
+      if (options.keepData === true) return;
+      rmSync(dir, { recursive: true, force: true });
+      await releaseDatabase(dir);
     },
   };
 }

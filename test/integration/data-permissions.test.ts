@@ -7,6 +7,7 @@ import { resolveAdminToken } from '../../src/admin-token.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/server.js';
 import { createSource, startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
+import { TEST_STORE } from '../helpers/test-store.js';
 
 /** Permission bits of `path`, and which of them the group or others hold. */
 function shared(path: string): { mode: string; sharedBits: number } {
@@ -33,7 +34,8 @@ describe('the data directory and its files are the owner\'s only', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('creates the data directory 0700 and the database, its WAL and shared memory 0600, with a webhook written', async () => {
+  const sqliteFiles = TEST_STORE === 'sqlite' ? {} : { skip: 'with PostgreSQL the data directory holds no database files' };
+  it('creates the data directory 0700 and the database, its WAL and shared memory 0600, with a webhook written', sqliteFiles, async () => {
     const dataDir = join(root, 'fresh', 'data');
     const t = await startTestServer({}, dataDir);
     try {

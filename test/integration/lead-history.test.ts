@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
+import { rewriteLeadDocuments } from '../helpers/test-store.js';
 
 function lead(id: string, page: string, extra: Record<string, unknown> = {}) {
   return { id, url: `https://example.com/${page}`, data: { first_name: 'Dana', ...extra } };
@@ -23,12 +22,7 @@ describe('leads stored before firstAttribution existed', () => {
     // Make the rows look as an older leadhook wrote them: no firstAttribution in the document.
     const dataDir = t.dataDir;
     await t.close({ keepData: true });
-    const db = new Database(join(dataDir, 'leadhook.db'));
-    try {
-      db.prepare("UPDATE leads SET doc = json_remove(doc, '$.firstAttribution')").run();
-    } finally {
-      db.close();
-    }
+    await rewriteLeadDocuments(dataDir, ({ firstAttribution: _dropped, ...doc }) => doc);
     t = await startTestServer({}, dataDir);
 
     const first = (await t.api('GET', `/api/leads/${once}`)).json;

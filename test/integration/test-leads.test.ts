@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { fixtureJson } from '../helpers/fixtures.js';
 import { cli } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
+import { rewriteLeadDocuments } from '../helpers/test-store.js';
 
 /** A Praetorian (Lexipol API object) lead named Testa, with the given `production` value (none when undefined). */
 function lexipolLead(id: string, production: unknown): Record<string, unknown> {
@@ -114,17 +113,16 @@ describe('test leads (a provider test flag) over HTTP, the store and the CLI', (
   it('reads a lead document stored before test leads and phone lists existed as a real lead with one number', async () => {
     const dataDir = t.dataDir;
     await t.close({ keepData: true });
-    const db = new Database(join(dataDir, 'leadhook.db'));
-    try {
-      const row = db.prepare('SELECT doc FROM leads WHERE id = ?').get(ids['led_real']) as { doc: string };
-      const old = JSON.parse(row.doc);
-      delete old.isTest;
-      delete old.person.otherPhones;
-      delete old.person.phoneExtension;
-      db.prepare('UPDATE leads SET doc = ? WHERE id = ?').run(JSON.stringify(old), ids['led_real']);
-    } finally {
-      db.close();
-    }
+    await rewriteLeadDocuments(
+      dataDir,
+      (old) => {
+        delete old.isTest;
+        delete old.person.otherPhones;
+        delete old.person.phoneExtension;
+        return old;
+      },
+      [ids['led_real'] ?? ''],
+    );
     t = await startTestServer({ allowPrivateDestinations: true }, dataDir);
     const lead = (await t.api('GET', `/api/leads/${ids['led_real']}`)).json;
     assert.equal(lead.isTest, false);

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { HubError, isStoreFault } from '../../core/errors.js';
+import type { StorageObserver } from '../observer.js';
 import type { StorageStatus } from '../port.js';
-import type { StorageLog } from '../sqlite/faults.js';
+import { DISK_FULL_HEADROOM_BYTES } from '../sqlite/faults.js';
 import { isPgFault, isRetryableConflict, PgFaults } from './faults.js';
 import { clientConfig, createPool, withTransaction, type PgConnectionOptions } from './pool.js';
 
@@ -9,10 +10,24 @@ import { clientConfig, createPool, withTransaction, type PgConnectionOptions } f
 const CONFLICT_RETRIES = 5;
 /** While a fault lasts, a one-transaction write is tried this often, ms. */
 const DEFAULT_PROBE_INTERVAL_MS = 1000;
+/** The probe of most faults: a transaction that takes a transaction id commits (PostgreSQL writes and flushes again). */
+const WRITE_PROBE_SQL = 'SELECT pg_current_xact_id()';
+/** Rows of one page each (8 kB, stored as they are) that make up the headroom the disk-full probe writes. */
+const SPACE_PROBE_ROWS = Math.ceil(DISK_FULL_HEADROOM_BYTES / 8192);
+/**
+ * The probe of a full disk: DISK_FULL_HEADROOM_BYTES written to a temporary table (in the database's
+ * default tablespace, where its tables are), dropped at commit. A small write that fits does not
+ * prove the disk has room for the next webhook; this one does.
+ */
+const SPACE_PROBE_SQL = `CREATE TEMP TABLE leadhook_space_probe (filler bytea) ON COMMIT DROP;
+ALTER TABLE leadhook_space_probe ALTER COLUMN filler SET STORAGE PLAIN;
+INSERT INTO leadhook_space_probe SELECT convert_to(repeat('x', 8000), 'UTF8') FROM generate_series(1, ${SPACE_PROBE_ROWS})`;
 
 export interface PgDatabaseOptions extends PgConnectionOptions {
   /** How often a failing store checks by itself whether the fault is over, ms. */
   probeIntervalMs?: number;
+  /** Told each commit (one job each) and each operation a storage fault fails (metrics). */
+  observer?: StorageObserver;
 }
 
 /**
@@ -30,12 +45,22 @@ export class PgDatabase {
   private readonly probeIntervalMs: number;
   private probeTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** A lost idle connection was logged since the last commit (a restart drops them all: one line, not one per connection). */
+  private idleLossLogged = false;
 
   constructor(private readonly options: PgDatabaseOptions) {
     this.faults = new PgFaults();
     // An idle connection that breaks (server restart, pg_terminate_backend) is dropped by the pool;
     // the next operation opens a new one.
-    this.pool = createPool(options, (error) => this.faults.log.warn({ err: error }, 'storage: an idle PostgreSQL connection was lost; the pool opens a new one when needed'));
+    this.pool = createPool(options, (error) => {
+      if (this.idleLossLogged) return;
+      this.idleLossLogged = true;
+      this.faults.log.warn({ err: error }, 'storage: idle PostgreSQL connections were lost; the pool opens new ones when needed');
+    });
+    // A connection lost while checked out (mid-transaction) emits 'error' on its client as well as
+    // failing the query: the pool listens only to idle ones, and an unheard 'error' would end the
+    // process. The failed query reports the fault; the broken client is discarded at its release.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
   }
 
@@ -83,6 +108,7 @@ export class PgDatabase {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await withTransaction(this.pool, work);
+        this.options.observer?.commitBatch(1);
         this.wrote('a write committed');
         return result;
       } catch (error) {
@@ -107,13 +133,16 @@ export class PgDatabase {
   private failure(error: unknown): unknown {
     if (!isPgFault(error) && !isStoreFault(error)) return error;
     if (this.closed) return isStoreFault(error) ? error : new HubError('LH_E_STORE_UNAVAILABLE', ['the store is closed'], { cause: error });
-    const answer = this.faults.failed(error);
+    const { fault, error: answer } = this.faults.failed(error);
+    this.options.observer?.storageFault(fault.kind, 1);
     this.startProbe();
     return answer;
   }
 
-  private wrote(how: string): void {
-    if (!this.faults.wrote(how)) return;
+  /** A write committed; `proven`: it was the probe made for the current fault (see PgFaults). */
+  private wrote(how: string, proven = false): void {
+    this.idleLossLogged = false;
+    if (this.faults.current === null || !this.faults.wrote(how, proven)) return;
     this.stopProbe();
     for (const listener of this.recoveredListeners) listener();
   }
@@ -129,12 +158,14 @@ export class PgDatabase {
     this.probeTimer = null;
   }
 
-  /** A transaction that takes a transaction id commits: PostgreSQL writes (and flushes) again. */
+  /** Does a write commit now (with room to spare, after a full disk)? Then the episode is over. */
   private async probe(): Promise<void> {
-    if (this.faults.current === null || this.closed) return this.stopProbe();
+    const fault = this.faults.current;
+    if (fault === null || this.closed) return this.stopProbe();
+    const diskFull = fault.kind === 'disk_full';
     try {
-      await withTransaction(this.pool, (client) => client.query('SELECT pg_current_xact_id()'));
-      this.wrote('a probe write committed');
+      await withTransaction(this.pool, (client) => client.query(diskFull ? SPACE_PROBE_SQL : WRITE_PROBE_SQL));
+      this.wrote(diskFull ? `a probe wrote ${DISK_FULL_HEADROOM_BYTES} bytes` : 'a probe write committed', diskFull);
     } catch (error) {
       if (isPgFault(error)) this.faults.failed(error, 0);
     }

@@ -31,6 +31,8 @@ export const SQL = {
      WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
   deleteDestination: 'UPDATE destinations SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL',
   activeDestinationIds: 'SELECT id FROM destinations WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY id',
+  /** Changes whenever a destination is created, changed, disabled or deleted (each bumps its updated_at); a few rows at most. */
+  destinationsVersion: `SELECT coalesce(md5(string_agg(id || '@' || updated_at, ',' ORDER BY id)), 'none') AS version FROM destinations WHERE deleted_at IS NULL`,
 
   /** Events of one ingest, several at once: ids, types, lead ids, source ids, created_at, bodies, payloads. */
   insertEvents: `INSERT INTO events (id, type, lead_id, source_id, created_at, body, payload)

@@ -24,10 +24,10 @@ import type {
   NewDestination,
 } from '../delivery-port.js';
 import type { Page } from '../port.js';
-import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from '../sqlite/delivery-rows.js';
+import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from '../rows/delivery-rows.js';
 import { toPgDestination, type PgDestinationRow } from './delivery-rows.js';
 import { SQL } from './delivery-statements.js';
-import { DeliveryWakeups } from './delivery-wakeups.js';
+import { DeliveryWakeups, DestinationsWatch } from './delivery-wakeups.js';
 import { prepareClient, type PgConnectionOptions } from './pool.js';
 
 /** What the delivery store needs of the PostgreSQL store's connections (src/storage/postgres/database.ts). */
@@ -43,6 +43,8 @@ export interface PgDeliveryOptions {
   /** Names this instance's claims (default: a random UUID, new with every process). */
   instanceId?: string;
   log?: { warn(obj: object, msg: string): void };
+  /** How often destinations are compared with the database, ms, for changes whose notification was lost (default 2000). */
+  destinationsPollMs?: number;
 }
 
 /** A `deliveries` row as node-postgres returns it (seq is a bigint, hence text). */
@@ -96,6 +98,8 @@ export class PostgresDeliveryStore implements DeliveryStore {
   private readonly reopenListeners: (() => void)[] = [];
   private readonly marks = new SuccessMarks();
   private readonly wakeups: DeliveryWakeups;
+  private readonly destinationListeners: (() => void)[] = [];
+  private readonly destinationsWatch: DestinationsWatch;
 
   constructor(
     private readonly db: PgDeliveryDatabase,
@@ -112,10 +116,18 @@ export class PostgresDeliveryStore implements DeliveryStore {
         }),
       instanceId: this.instanceId,
       onWake: () => this.wakeLocal(),
+      onDestinationsChanged: () => this.destinationsChanged(),
       ...(options.log ? { log: options.log } : {}),
+    });
+    this.destinationsWatch = new DestinationsWatch({
+      readVersion: () => db.read(async (q) => (await q.query<{ version: string }>(SQL.destinationsVersion)).rows[0]?.version ?? 'none'),
+      onChange: () => this.destinationsChanged(),
+      ...(options.destinationsPollMs === undefined ? {} : { intervalMs: options.destinationsPollMs }),
     });
     // PostgreSQL was unreachable: claims and outcomes committed without a flush may be lost.
     db.onRecovered(() => setImmediate(() => this.notifyReopened()));
+    // A reload of destinations may have failed with the fault: reload them.
+    db.onRecovered(() => setImmediate(() => this.destinationsChanged()));
   }
 
   setPlanner(planner: DeliveryPlanner): void {
@@ -136,6 +148,21 @@ export class PostgresDeliveryStore implements DeliveryStore {
   notifyCommitted(): void {
     this.wakeLocal();
     this.wakeups.announce();
+  }
+
+  /**
+   * Destinations changed through any instance on the schema: told by NOTIFY within moments, and by
+   * comparing their version every couple of seconds should a notification be lost (both start with
+   * the first listener).
+   */
+  onDestinationsChanged(listener: () => void): void {
+    this.destinationListeners.push(listener);
+    this.wakeups.start();
+    this.destinationsWatch.start();
+  }
+
+  private destinationsChanged(): void {
+    for (const l of this.destinationListeners) l();
   }
 
   /** Resolves once this instance listens for other instances' commits (tests wait for it). */
@@ -159,6 +186,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   /** Stop listening (before the pool ends). */
   async close(): Promise<void> {
+    this.destinationsWatch.stop();
     await this.wakeups.close();
   }
 
@@ -188,13 +216,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async createDestination(d: NewDestination, maxDestinations: number): Promise<DestinationRecord> {
-    return this.db.transaction(async (client) => {
+    const created = await this.db.transaction(async (client) => {
       await client.query(SQL.lockDestinations);
       const { rows } = await client.query<{ n: number }>(SQL.countDestinations);
       assertDestinationRoom(rows[0]?.n ?? 0, maxDestinations);
       const inserted = await client.query<PgDestinationRow>(SQL.insertDestination, [d.id, d.name, d.url, d.events, d.filter, d.sourceIds, d.includeTest, d.secret, d.createdAt]);
       return toPgDestination(inserted.rows[0] as PgDestinationRow);
     });
+    this.wakeups.announce('destinations');
+    return created;
   }
 
   async getDestination(id: string): Promise<DestinationRecord | null> {
@@ -207,17 +237,21 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async updateDestination(id: string, changes: DestinationChanges, now: string): Promise<DestinationRecord | null> {
-    return this.db.transaction(async (client) => {
+    const updated = await this.db.transaction(async (client) => {
       const row = (await client.query<PgDestinationRow>(SQL.selectDestinationForUpdate, [id])).rows[0];
       if (row === undefined) return null;
       const n = changedDestination(toPgDestination(row), changes);
       const params = [id, n.name, n.url, n.events, n.filter, n.sourceIds, n.includeTest, n.secret, n.previousSecret, n.previousSecretExpiresAt, n.disabledAt, n.disabledReason, now];
       return toPgDestination((await client.query<PgDestinationRow>(SQL.updateDestination, params)).rows[0] as PgDestinationRow);
     });
+    if (updated !== null) this.wakeups.announce('destinations');
+    return updated;
   }
 
   async deleteDestination(id: string, now: string): Promise<boolean> {
-    return this.db.transaction(async (client) => ((await client.query(SQL.deleteDestination, [id, now])).rowCount ?? 0) > 0);
+    const deleted = await this.db.transaction(async (client) => ((await client.query(SQL.deleteDestination, [id, now])).rowCount ?? 0) > 0);
+    if (deleted) this.wakeups.announce('destinations');
+    return deleted;
   }
 
   async claimDueDeliveries(claim: ClaimRequest): Promise<ClaimedDelivery[]> {
@@ -246,12 +280,12 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async completeAttempt(c: AttemptCompletion): Promise<void> {
-    await this.db.transaction(async (client) => {
+    const disabled = await this.db.transaction(async (client) => {
       await relaxed(client);
       const own = (await client.query<OwnClaimRow>(SQL.selectOwnClaimForUpdate, [c.deliveryId, this.instanceId])).rows[0];
       const state = own === undefined ? undefined : { status: 'delivering' as const, destinationId: own.destination_id };
       const plan = planCompletion(claimState(own), own?.attempts_so_far ?? 0, own?.failing_since ?? null, c, this.marks);
-      if (plan === null) return;
+      if (plan === null) return false;
       const a = plan.attempt;
       await client.query(SQL.insertAttempt, [timeOrderedId('att'), a.deliveryId, a.attemptNumber, a.startedAt, a.statusCode, a.latencyMs, a.error, a.responseSnippet]);
       const d = plan.delivery;
@@ -263,8 +297,11 @@ export class PostgresDeliveryStore implements DeliveryStore {
         await client.query(SQL.markDestinationSuccess, [dest.id, c.now, since]);
       }
       if (dest.markFailing) await client.query(SQL.markDestinationFailing, [dest.id, c.now]);
-      if (dest.disableReason !== null) await client.query(SQL.disableDestination, [dest.id, c.now, dest.disableReason]);
+      if (dest.disableReason === null) return false;
+      return ((await client.query(SQL.disableDestination, [dest.id, c.now, dest.disableReason])).rowCount ?? 0) > 0;
     });
+    // The other instances stop planning deliveries to it.
+    if (disabled) this.wakeups.announce('destinations');
   }
 
   async completeFiltered(f: FilteredCompletion): Promise<void> {
@@ -340,9 +377,12 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async retryDelivery(id: string, now: string): Promise<DeliveryRecord | null> {
-    const changed = await this.db.transaction(async (client) => (await client.query(SQL.resetDelivery, [id, now])).rowCount ?? 0);
+    // Read in the same transaction: after the commit a worker may already have claimed it (it would read `delivering`).
+    const { changed, row } = await this.db.transaction(async (client) => ({
+      changed: (await client.query(SQL.resetDelivery, [id, now])).rowCount ?? 0,
+      row: (await client.query<PgDeliveryRow & { event_type: string }>(SQL.selectDelivery, [id])).rows[0],
+    }));
     if (changed > 0) this.notifyCommitted();
-    const row = await this.db.read(async (q) => (await q.query<PgDeliveryRow & { event_type: string }>(SQL.selectDelivery, [id])).rows[0]);
     return row === undefined ? null : toRecord(row);
   }
 

@@ -4,10 +4,11 @@ import { redactLead } from '../../core/erasure.js';
 import type { ProviderId } from '../../core/lead.js';
 import { searchText } from '../../core/search-text.js';
 import { leadFromDocument } from '../../core/stored-lead.js';
-import { redactRequestBody } from '../../ingest/erased-copy.js';
+import { redactedRequestRow } from '../../ingest/erased-copy.js';
 import type { ErasedLeadRef } from '../../ingest/redact-body.js';
 import type { ErasedCounts, ErasureActor, HeldRequest, LeadErasure } from '../port.js';
-import { SELECT_HELD, toHeld, type HeldRow } from './queries.js';
+import { toErasure, type ErasureRow } from '../rows/lead-rows.js';
+import { SELECT_HELD, toHeld, type HeldRow } from '../rows/request-rows.js';
 
 /**
  * Erasure of a person's personal data on PostgreSQL, inside the caller's transaction: the same
@@ -110,38 +111,16 @@ async function redactRequests(c: pg.PoolClient, ref: ErasedLeadRef): Promise<{ a
 
 /** Replace a stored request's body and claims by their copy without these leads' items; `body_sha256` stays. */
 async function redactStoredRequest(c: pg.PoolClient, r: StoredBody, leads: readonly ErasedLeadRef[]): Promise<'item' | 'body' | null> {
-  const redacted = redactRequestBody(r.provider, r.body, r.auth_payload === null ? undefined : (JSON.parse(r.auth_payload) as unknown), leads);
+  const redacted = redactedRequestRow(r, leads);
   if (redacted === null) return null;
-  const claims = redacted.authPayload === undefined ? null : JSON.stringify(redacted.authPayload);
-  await c.query('UPDATE requests SET body = $1, auth_payload = $2 WHERE id = $3', [redacted.body, claims, r.id]);
+  await c.query('UPDATE requests SET body = $1, auth_payload = $2 WHERE id = $3', [redacted.body, redacted.authPayload, r.id]);
   return redacted.scope;
-}
-
-interface ErasureRow {
-  lead_id: string;
-  erased_at: string;
-  actor: 'admin';
-  remote_address: string | null;
-  requested_by: string | null;
-  erased: string;
-  hold_lifted_at: string | null;
-  hold_lifted_by: string | null;
 }
 
 /** The audit stub of a lead's erasure, or null. */
 export async function selectErasure(q: pg.Pool | pg.PoolClient, leadId: string): Promise<LeadErasure | null> {
   const row = (await q.query<ErasureRow>('SELECT * FROM lead_erasures WHERE lead_id = $1', [leadId])).rows[0];
-  if (row === undefined) return null;
-  return {
-    leadId: row.lead_id,
-    erasedAt: row.erased_at,
-    actor: row.actor,
-    remoteAddress: row.remote_address,
-    requestedBy: row.requested_by,
-    erased: JSON.parse(row.erased) as ErasedCounts,
-    holdLiftedAt: row.hold_lifted_at,
-    holdLiftedBy: row.hold_lifted_by,
-  };
+  return row === undefined ? null : toErasure(row);
 }
 
 /** The request's holds still waiting, locked; LH_E_NOT_HELD / LH_E_REQUEST_NOT_FOUND when there are none. */

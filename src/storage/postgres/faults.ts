@@ -1,6 +1,5 @@
-import { HubError, isStoreFault, type ErrorCode } from '../../core/errors.js';
-import type { StorageStatus } from '../port.js';
-import { SILENT_LOG, type StorageLog } from '../sqlite/faults.js';
+import { isStoreFault, type ErrorCode } from '../../core/errors.js';
+import { FaultEpisodes, SILENT_LOG, type StorageLog } from '../fault-episodes.js';
 
 /** What is wrong with PostgreSQL, in words an operator acts on (GET /health names it). */
 export type PgFaultKind = 'unavailable' | 'timeout' | 'disk_full' | 'read_only' | 'locked' | 'io_error' | 'corrupt' | 'overloaded';
@@ -65,64 +64,26 @@ export function isRetryableConflict(error: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-interface Episode {
-  fault: PgFault;
-  since: Date;
-  /** Operations refused since the episode began. */
-  refused: number;
+/** A fault for an error that is no pg fault the store recognises (the connection failed somehow). */
+function unknownFault(error: unknown): PgFault {
+  if (isStoreFault(error)) return { kind: 'unavailable', code: error.code, pgCode: null, summary: error.message };
+  return { kind: 'unavailable', code: 'LH_E_STORE_UNAVAILABLE', pgCode: codeOf(error), summary: 'storage error: the database connection failed' };
 }
 
 /**
- * Fault episodes of the PostgreSQL store, with the contract of the SQLite store's (sqlite/faults.ts):
- * the first failure of an episode is logged once whatever the request rate, so is a change of fault
- * and the recovery; `status()` names the fault until a write commits again.
+ * Fault episodes of the PostgreSQL store ({@link FaultEpisodes}, as the SQLite store's). A disk-full
+ * episode outlasts ordinary writes (a small one can fit where a webhook does not): only a write
+ * made with headroom, the probe's, proves it over (`wrote(how, true)`).
  */
-export class PgFaults {
-  private episode: Episode | null = null;
-
-  constructor(public log: StorageLog = SILENT_LOG) {}
-
-  get current(): PgFault | null {
-    return this.episode?.fault ?? null;
-  }
-
-  /** Record a failed operation; returns the error to answer with (HTTP 503). */
-  failed(error: unknown, operations = 1): HubError {
-    if (isStoreFault(error)) {
-      if (this.episode !== null) this.episode.refused += operations;
-      return error;
-    }
-    const fault = classifyPgError(error) ?? { kind: 'unavailable', code: 'LH_E_STORE_UNAVAILABLE', pgCode: codeOf(error), summary: 'storage error: the database connection failed' };
-    const answer = new HubError(fault.code, [fault.summary], { cause: error });
-    const ep = this.episode;
-    const context = { fault: fault.kind, code: fault.code, pgCode: fault.pgCode, err: error };
-    if (ep === null) {
-      this.episode = { fault, since: new Date(), refused: operations };
-      this.log.error(context, `storage fault: ${fault.summary}. Webhooks are answered 503 ${fault.code} (providers retry) until it clears; leadhook retries by itself`);
-      return answer;
-    }
-    if (ep.fault.kind !== fault.kind) this.log.error({ ...context, was: ep.fault.kind }, `storage fault changed: ${fault.summary} (was: ${ep.fault.summary})`);
-    ep.fault = fault;
-    ep.refused += operations;
-    return answer;
-  }
-
-  /** A write committed: the episode (if any) is over. Returns whether one ended now. */
-  wrote(how: string): boolean {
-    const ep = this.episode;
-    if (ep === null) return false;
-    this.episode = null;
-    const seconds = Math.round((Date.now() - ep.since.getTime()) / 100) / 10;
-    this.log.info(
-      { fault: ep.fault.kind, refused: ep.refused, seconds },
-      `storage recovered (${how}) after ${seconds} s of ${ep.fault.summary}; ${ep.refused} storage operations (webhooks, API calls, delivery bookkeeping) failed meanwhile and none of them was acknowledged`,
+export class PgFaults extends FaultEpisodes<PgFault> {
+  constructor(log: StorageLog = SILENT_LOG) {
+    super(
+      {
+        classify: (error) => classifyPgError(error) ?? unknownFault(error),
+        logContext: (fault) => ({ pgCode: fault.pgCode }),
+        outlastsWrite: (fault) => fault.kind === 'disk_full',
+      },
+      log,
     );
-    return true;
-  }
-
-  status(): StorageStatus {
-    const ep = this.episode;
-    if (ep === null) return { status: 'ok' };
-    return { status: 'failing', fault: ep.fault.kind, code: ep.fault.code, message: ep.fault.summary, since: ep.since.toISOString() };
   }
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { NulSafeClient, nulSafeTypes } from './nul-text.js';
 
 /** Where the PostgreSQL store lives. */
 export interface PgConnectionOptions {
@@ -38,10 +39,26 @@ function sessionSetup(options: PgConnectionOptions): string {
   return setup.join('; ');
 }
 
-/** Settings of one connection (the pool's, and a dedicated client's, e.g. for LISTEN). */
+/** A session setting as a startup `-c name=value` option (libpq escapes spaces and backslashes with a backslash). */
+function startupSetting(name: string, value: string): string {
+  return `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`;
+}
+
+/**
+ * Settings of one connection (the pool's, and a dedicated client's, e.g. for LISTEN). The session
+ * setup travels in the startup packet's `options` (after the URL's own `options`, such as a
+ * search_path), so every connection has it before its first query, without a query of its own.
+ */
 export function clientConfig(options: PgConnectionOptions): pg.ClientConfig {
+  const url = URL.canParse(options.url) ? new URL(options.url) : null;
+  const startup = [url?.searchParams.get('options') ?? '', startupSetting('synchronous_commit', 'on')];
+  if (options.schema !== undefined) startup.push(startupSetting('search_path', quoteIdent(options.schema)));
+  // The URL's parameters would override `options` given beside it: it is merged here instead.
+  url?.searchParams.delete('options');
   return {
-    connectionString: options.url,
+    connectionString: url?.toString() ?? options.url,
+    options: startup.filter((o) => o !== '').join(' '),
+    types: nulSafeTypes,
     statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     application_name: 'leadhook',
@@ -54,19 +71,14 @@ export async function prepareClient(client: pg.Client | pg.PoolClient, options: 
 }
 
 /**
- * A pool of connections to `options.url`. Each new connection sets its search_path to `schema` and
- * `synchronous_commit = on` before its first query (queries run in order on a connection, so no
- * query can overtake the setup). A connection that breaks is dropped by the pool, which opens new
- * ones on demand: nothing else is needed to recover once PostgreSQL is back. Errors of idle
- * connections (a server restart) are passed to `onIdleError` rather than crashing the process.
+ * A pool of connections to `options.url`. Each connection starts with its search_path set to
+ * `schema` and `synchronous_commit = on` (see clientConfig). A connection that breaks is dropped by
+ * the pool, which opens new ones on demand: nothing else is needed to recover once PostgreSQL is
+ * back. Errors of idle connections (a server restart) are passed to `onIdleError` rather than
+ * crashing the process.
  */
 export function createPool(options: PgConnectionOptions, onIdleError: (error: Error) => void = () => {}): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(options), max: options.max ?? DEFAULT_POOL_MAX, idleTimeoutMillis: 30_000 });
-  const setup = sessionSetup(options);
-  pool.on('connect', (client) => {
-    // Queued first on the connection; a failure fails the query it precedes, which reports it.
-    client.query(setup).catch(() => {});
-  });
+  const pool = new pg.Pool({ ...clientConfig(options), Client: NulSafeClient, max: options.max ?? DEFAULT_POOL_MAX, idleTimeoutMillis: 30_000 });
   pool.on('error', onIdleError);
   return pool;
 }

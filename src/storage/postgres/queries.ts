@@ -3,7 +3,7 @@ import type { Lead } from '../../core/lead.js';
 import { leadFromDocument } from '../../core/stored-lead.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { ITEM_LIMITS, type HeldRequest, type HeldRequestQuery, type LeadQuery, type Page, type RequestQuery, type StoredRequest } from '../port.js';
-import { toListedRequest, type RequestListRow } from '../sqlite/rows.js';
+import { SELECT_HELD, toHeld, toListedRequest, type HeldRow, type RequestListRow } from '../rows/request-rows.js';
 
 /** Numbered parameters ($1, $2…) collected while a query is built. */
 class Params {
@@ -99,35 +99,6 @@ export async function listRequests(q: pg.Pool, query: RequestQuery): Promise<Pag
                FROM requests r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p.add(query.limit + 1)}`;
   const rows = (await q.query<RequestListRow>(sql, p.values)).rows;
   return page(rows, query.limit, toListedRequest, (r) => [r.received_at, r.id]);
-}
-
-interface HeldRow {
-  request_id: string;
-  lead_id: string;
-  source_id: string;
-  received_at: string;
-  held_at: string;
-  resolution: 'applied' | 'discarded' | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-}
-
-export const SELECT_HELD = `SELECT h.request_id, h.lead_id, r.source_id, r.received_at, h.held_at, h.resolution, h.resolved_at, h.resolved_by
-  FROM held_requests h JOIN requests r ON r.id = h.request_id`;
-
-export type { HeldRow };
-
-export function toHeld(row: HeldRow): HeldRequest {
-  return {
-    requestId: row.request_id,
-    leadId: row.lead_id,
-    sourceId: row.source_id,
-    receivedAt: row.received_at,
-    heldAt: row.held_at,
-    resolution: row.resolution,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-  };
 }
 
 /** Held webhooks, newest request first, keyset-paginated on (request, lead) as on SQLite. */

@@ -1,50 +1,12 @@
-import type { ProviderId } from '../../core/lead.js';
-import type { AuthFailureReason } from '../../providers/adapter.js';
+import { RefusalQueue, refusalWrites } from '../../ingest/refusal-ring.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { Page } from '../port.js';
-import { REFUSAL_LIMITS, type NewRefusal, type RefusalCounts, type RefusalQuery, type RefusalStore, type StoredRefusal } from '../refusal-port.js';
+import type { NewRefusal, RefusalCounts, RefusalQuery, RefusalStore, StoredRefusal } from '../refusal-port.js';
+import { toRefusal, type RefusalRow } from '../rows/refusal-rows.js';
 import type { PgDatabase } from './database.js';
-
-interface RefusalRow {
-  id: string;
-  source_id: string;
-  provider: string;
-  received_at: string;
-  reason: string;
-  detail: string;
-  content_type: string | null;
-  headers: string;
-  headers_omitted: number;
-  body_size: number;
-  body_excerpt: Buffer;
-  sort_key: string;
-}
-
-function toRefusal(row: RefusalRow): StoredRefusal {
-  return {
-    id: row.id,
-    sourceId: row.source_id,
-    provider: row.provider as ProviderId,
-    receivedAt: row.received_at,
-    reason: row.reason as AuthFailureReason,
-    detail: row.detail,
-    contentType: row.content_type,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    headersOmitted: row.headers_omitted,
-    bodySize: row.body_size,
-    bodyExcerpt: row.body_excerpt,
-  };
-}
 
 /** The list order: receipt time, then the refusal's number in its source (fixed width: text order is number order). Same key as SQLite's. */
 const SORT_KEY = `received_at || '#' || lpad(seq::text, 15, '0')`;
-
-/** Refusals of one source waiting for the next flush: at most a ring's worth, the rest counted. */
-interface PendingOfSource {
-  firstAt: string;
-  kept: NewRefusal[];
-  superseded: number;
-}
 
 /**
  * Refused webhooks on PostgreSQL, coalesced like SQLite's (sqlite/refusal-store.ts): refusals that
@@ -54,7 +16,8 @@ interface PendingOfSource {
  * `number mod keptPerSource`; the count row's lock numbers them across instances.
  */
 export class PgRefusalStore implements RefusalStore {
-  private pending = new Map<string, PendingOfSource>();
+  /** Refusals waiting for the next flush, coalesced per source (ingest/refusal-ring.ts). */
+  private readonly pending = new RefusalQueue();
   /** The flush the refusals recorded now will be written by (it starts once the running one ends). */
   private next: Promise<void> | null = null;
   private running: Promise<void> = Promise.resolve();
@@ -62,13 +25,7 @@ export class PgRefusalStore implements RefusalStore {
   constructor(private readonly db: PgDatabase) {}
 
   record(refusal: NewRefusal): Promise<void> {
-    const of = this.pending.get(refusal.sourceId) ?? { firstAt: refusal.receivedAt, kept: [], superseded: 0 };
-    this.pending.set(refusal.sourceId, of);
-    of.kept.push(refusal);
-    if (of.kept.length > REFUSAL_LIMITS.keptPerSource) {
-      of.kept.shift();
-      of.superseded++;
-    }
+    this.pending.add(refusal);
     if (this.next !== null) return this.next;
     const flush = this.running.then(
       () => this.flush(),
@@ -91,14 +48,14 @@ export class PgRefusalStore implements RefusalStore {
     }
     const sql = `SELECT *, ${SORT_KEY} AS sort_key FROM webhook_refusals ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY sort_key DESC, id DESC LIMIT ${p(query.limit + 1)}`;
-    const rows = await this.db.read(async (q) => (await q.query<RefusalRow>(sql, params)).rows);
+    const rows = await this.db.read(async (q) => (await q.query<RefusalRow & { sort_key: string }>(sql, params)).rows);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return { items: page.map(toRefusal), nextCursor: rows.length > query.limit && last ? encodeCursor(last.sort_key, last.id) : null };
   }
 
   async get(id: string): Promise<StoredRefusal | null> {
-    const rows = await this.db.read(async (q) => (await q.query<RefusalRow>(`SELECT *, '' AS sort_key FROM webhook_refusals WHERE id = $1`, [id])).rows);
+    const rows = await this.db.read(async (q) => (await q.query<RefusalRow>('SELECT * FROM webhook_refusals WHERE id = $1', [id])).rows);
     return rows[0] === undefined ? null : toRefusal(rows[0]);
   }
 
@@ -114,25 +71,21 @@ export class PgRefusalStore implements RefusalStore {
 
   /** Write every pending refusal in one transaction. */
   private async flush(): Promise<void> {
-    const pending = this.pending;
-    this.pending = new Map();
+    const pending = this.pending.take();
     this.next = null;
     await this.db.transaction(async (client) => {
       // A diagnostic: its commit does not wait for the disk (a crash may lose the last few).
       await client.query('SET LOCAL synchronous_commit = off');
-      for (const [sourceId, { firstAt, kept, superseded }] of pending) {
-        const last = kept[kept.length - 1];
-        if (last === undefined) continue;
-        const added = kept.length + superseded;
+      for (const [sourceId, of] of pending) {
+        const writes = refusalWrites(of);
+        if (writes === null) continue;
         const counted = await client.query<{ total: string }>(
           `INSERT INTO webhook_refusal_counts (source_id, total, first_at, last_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (source_id) DO UPDATE SET total = webhook_refusal_counts.total + $2, last_at = $4
            RETURNING total`,
-          [sourceId, added, firstAt, last.receivedAt],
+          [sourceId, writes.added, writes.firstAt, writes.lastAt],
         );
-        const total = Number(counted.rows[0]!.total);
-        for (const [i, r] of kept.entries()) {
-          const seq = total - kept.length + i;
+        for (const { refusal: r, seq, slot } of writes.slotsFor(Number(counted.rows[0]!.total))) {
           await client.query(
             `INSERT INTO webhook_refusals (source_id, slot, seq, id, provider, received_at, reason, detail, content_type,
                                            headers, headers_omitted, body_size, body_excerpt)
@@ -140,7 +93,7 @@ export class PgRefusalStore implements RefusalStore {
              ON CONFLICT (source_id, slot) DO UPDATE SET seq = EXCLUDED.seq, id = EXCLUDED.id, provider = EXCLUDED.provider,
                received_at = EXCLUDED.received_at, reason = EXCLUDED.reason, detail = EXCLUDED.detail, content_type = EXCLUDED.content_type,
                headers = EXCLUDED.headers, headers_omitted = EXCLUDED.headers_omitted, body_size = EXCLUDED.body_size, body_excerpt = EXCLUDED.body_excerpt`,
-            [sourceId, seq % REFUSAL_LIMITS.keptPerSource, seq, r.id, r.provider, r.receivedAt, r.reason, r.detail, r.contentType, JSON.stringify(r.headers), r.headersOmitted, r.bodySize, r.bodyExcerpt],
+            [sourceId, slot, seq, r.id, r.provider, r.receivedAt, r.reason, r.detail, r.contentType, JSON.stringify(r.headers), r.headersOmitted, r.bodySize, r.bodyExcerpt],
           );
         }
       }

@@ -25,7 +25,9 @@ import type {
   StoredRequestWithBody,
 } from '../port.js';
 import type { StorageLog } from '../sqlite/faults.js';
-import { toRequestWithBody, toSource, toTimelineEntry, type RequestRow, type SourceRow, type TimelineRow } from '../sqlite/rows.js';
+import { toTimelineEntry, type TimelineRow } from '../rows/lead-rows.js';
+import { toRequestWithBody, type RequestRow } from '../rows/request-rows.js';
+import { toSource, type SourceRow } from '../rows/source-rows.js';
 import { decodeReprocesses } from '../sqlite/request-reprocesses.js';
 import { updatedSourceParams } from '../../core/source-changes.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';

@@ -2,9 +2,10 @@ import type Database from 'better-sqlite3';
 import { redactLead } from '../../core/erasure.js';
 import { actorLabel, personNeedles, redactedEventRow, redactedExcerpt, redactedTimelineRow } from '../../core/erasure-rows.js';
 import type { ProviderId } from '../../core/lead.js';
-import { redactRequestBody } from '../../ingest/erased-copy.js';
+import { redactedRequestRow } from '../../ingest/erased-copy.js';
 import type { ErasedLeadRef } from '../../ingest/redact-body.js';
 import type { ErasedCounts, ErasureActor, LeadErasure } from '../port.js';
+import { toErasure, type ErasureRow } from '../rows/lead-rows.js';
 import { searchText, toLead } from './rows.js';
 
 /**
@@ -133,36 +134,14 @@ export function redactStoredRequest(
   r: { id: string; provider: ProviderId; body: Buffer; auth_payload: string | null },
   leads: readonly ErasedLeadRef[],
 ): 'item' | 'body' | null {
-  const redacted = redactRequestBody(r.provider, r.body, r.auth_payload === null ? undefined : (JSON.parse(r.auth_payload) as unknown), leads);
+  const redacted = redactedRequestRow(r, leads);
   if (redacted === null) return null;
-  const claims = redacted.authPayload === undefined ? null : JSON.stringify(redacted.authPayload);
-  db.prepare('UPDATE requests SET body = ?, auth_payload = ? WHERE id = ?').run(redacted.body, claims, r.id);
+  db.prepare('UPDATE requests SET body = ?, auth_payload = ? WHERE id = ?').run(redacted.body, redacted.authPayload, r.id);
   return redacted.scope;
-}
-
-interface ErasureRow {
-  lead_id: string;
-  erased_at: string;
-  actor: 'admin';
-  remote_address: string | null;
-  requested_by: string | null;
-  erased: string;
-  hold_lifted_at: string | null;
-  hold_lifted_by: string | null;
 }
 
 /** The audit stub of a lead's erasure, or null. */
 export function selectErasure(db: Database.Database, leadId: string): LeadErasure | null {
   const row = db.prepare('SELECT * FROM lead_erasures WHERE lead_id = ?').get(leadId) as ErasureRow | undefined;
-  if (row === undefined) return null;
-  return {
-    leadId: row.lead_id,
-    erasedAt: row.erased_at,
-    actor: row.actor,
-    remoteAddress: row.remote_address,
-    requestedBy: row.requested_by,
-    erased: JSON.parse(row.erased) as ErasedCounts,
-    holdLiftedAt: row.hold_lifted_at,
-    holdLiftedBy: row.hold_lifted_by,
-  };
+  return row === undefined ? null : toErasure(row);
 }

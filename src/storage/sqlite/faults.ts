@@ -1,7 +1,7 @@
 import { closeSync, openSync, statfsSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { HubError, isStoreFault, type ErrorCode } from '../../core/errors.js';
-import type { StorageStatus } from '../port.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { FaultEpisodes, SILENT_LOG, type StorageLog } from '../fault-episodes.js';
 
 /** What is wrong with storage, in words an operator acts on. */
 export type StorageFaultKind = 'disk_full' | 'read_only' | 'locked' | 'io_error' | 'cant_open' | 'corrupt' | 'unavailable';
@@ -18,14 +18,7 @@ export interface StorageFault {
   needsReopen: boolean;
 }
 
-/** pino-compatible logger (Fastify's `app.log`). */
-export interface StorageLog {
-  error(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
-
-export const SILENT_LOG: StorageLog = { error() {}, warn() {}, info() {} };
+export { SILENT_LOG, type StorageLog } from '../fault-episodes.js';
 
 /** Below this much free space a disk-full episode is not over, even if a small write got through. */
 export const DISK_FULL_HEADROOM_BYTES = 1024 * 1024;
@@ -128,83 +121,20 @@ export function classifyStorageError(error: unknown, file: string): StorageFault
   return fault('unavailable', 'LH_E_STORE_UNAVAILABLE', `storage error (${code})`, false);
 }
 
-interface Episode {
-  fault: StorageFault;
-  since: Date;
-  /** Operations (reads, and writes counted per request or job) refused since the episode began. */
-  refused: number;
-}
-
 /**
- * Storage fault episodes: the first failure of an episode is logged (once, whatever the request
- * rate), so is a change of fault and the recovery; every failure in between is only counted.
+ * The SQLite store's fault episodes ({@link FaultEpisodes}): its errors classified against the data
+ * directory of `file`; a disk-full episode outlasts a write while the filesystem still has less
+ * than DISK_FULL_HEADROOM_BYTES free (a small write can fit where the next one would not).
  */
-export class StorageFaults {
-  private episode: Episode | null = null;
-
-  constructor(
-    private readonly file: string,
-    public log: StorageLog = SILENT_LOG,
-  ) {}
-
-  get current(): StorageFault | null {
-    return this.episode?.fault ?? null;
-  }
-
-  /** Record `operations` failed storage operations; returns the error to answer with (HTTP 503). */
-  failed(error: unknown, operations = 1): { fault: StorageFault; error: HubError } {
-    if (isStoreFault(error) && this.episode !== null) {
-      // Refused without touching SQLite (no connection): same episode.
-      this.episode.refused += operations;
-      return { fault: this.episode.fault, error: error as HubError };
-    }
-    const fault = classifyStorageError(error, this.file);
-    const hubError = new HubError(fault.code, [fault.summary], { cause: error });
-    const ep = this.episode;
-    const context = { fault: fault.kind, code: fault.code, sqliteCode: fault.sqliteCode, database: this.file, err: error };
-    if (ep === null) {
-      this.episode = { fault, since: new Date(), refused: operations };
-      this.log.error(context, `storage fault: ${fault.summary}. Webhooks are answered 503 ${fault.code} (providers retry) until it clears; leadhook retries by itself`);
-    } else if (ep.fault.kind !== fault.kind) {
-      this.log.error({ ...context, was: ep.fault.kind }, `storage fault changed: ${fault.summary} (was: ${ep.fault.summary})`);
-      ep.fault = fault;
-      ep.refused += operations;
-    } else {
-      ep.fault = fault;
-      ep.refused += operations;
-    }
-    return { fault, error: hubError };
-  }
-
-  /**
-   * A write committed. Ends the episode, except a disk-full one while the filesystem still has less
-   * than DISK_FULL_HEADROOM_BYTES free (a small write can fit where the next one would not).
-   * @returns whether the store is healthy now.
-   */
-  wrote(how: string): boolean {
-    const ep = this.episode;
-    if (ep === null) return true;
-    if (ep.fault.kind === 'disk_full') {
-      if (isFull(dirname(this.file))) return false;
-    }
-    this.episode = null;
-    const seconds = Math.round((Date.now() - ep.since.getTime()) / 100) / 10;
-    this.log.info(
-      { fault: ep.fault.kind, refused: ep.refused, seconds },
-      `storage recovered (${how}) after ${seconds} s of ${ep.fault.summary}; ${ep.refused} storage operations (webhooks, API calls, delivery bookkeeping) failed meanwhile and none of them was acknowledged`,
+export class StorageFaults extends FaultEpisodes<StorageFault> {
+  constructor(file: string, log: StorageLog = SILENT_LOG) {
+    super(
+      {
+        classify: (error) => classifyStorageError(error, file),
+        logContext: (fault) => ({ sqliteCode: fault.sqliteCode, database: file }),
+        outlastsWrite: (fault) => fault.kind === 'disk_full' && isFull(dirname(file)),
+      },
+      log,
     );
-    return true;
-  }
-
-  /** The error for an operation refused without trying (no connection during an episode). */
-  refusal(): HubError {
-    const fault = this.episode?.fault;
-    return new HubError(fault?.code ?? 'LH_E_STORE_UNAVAILABLE', [fault?.summary ?? 'no database connection']);
-  }
-
-  status(): StorageStatus {
-    const ep = this.episode;
-    if (ep === null) return { status: 'ok' };
-    return { status: 'failing', fault: ep.fault.kind, code: ep.fault.code, message: ep.fault.summary, since: ep.since.toISOString() };
   }
 }

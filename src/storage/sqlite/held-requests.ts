@@ -3,6 +3,7 @@ import { actorLabel, noPendingHoldsError } from '../../core/erasure-rows.js';
 import type { ProviderId } from '../../core/lead.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { ErasureActor, HeldRequest, HeldRequestQuery, Page } from '../port.js';
+import { SELECT_HELD, toHeld, type HeldRow } from '../rows/request-rows.js';
 import { redactStoredRequest } from './erase-lead.js';
 
 /**
@@ -11,32 +12,6 @@ import { redactStoredRequest } from './erase-lead.js';
  * reprocessed, so it applies like any webhook) or discard (its held leads' items are redacted).
  */
 
-interface HeldRow {
-  request_id: string;
-  lead_id: string;
-  source_id: string;
-  received_at: string;
-  held_at: string;
-  resolution: 'applied' | 'discarded' | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-}
-
-const SELECT_HELD = `SELECT h.request_id, h.lead_id, r.source_id, r.received_at, h.held_at, h.resolution, h.resolved_at, h.resolved_by
-  FROM held_requests h JOIN requests r ON r.id = h.request_id`;
-
-function toHeld(row: HeldRow): HeldRequest {
-  return {
-    requestId: row.request_id,
-    leadId: row.lead_id,
-    sourceId: row.source_id,
-    receivedAt: row.received_at,
-    heldAt: row.held_at,
-    resolution: row.resolution,
-    resolvedAt: row.resolved_at,
-    resolvedBy: row.resolved_by,
-  };
-}
 
 /** Held webhooks, newest request first (ids are time-ordered), keyset-paginated on (request, lead). */
 export function listHeldRequests(db: Database.Database, query: HeldRequestQuery): Page<HeldRequest> {

@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { ProviderId } from '../../core/lead.js';
-import type { AuthFailureReason } from '../../providers/adapter.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { Page } from '../port.js';
 import { RefusalQueue, refusalWrites } from '../../ingest/refusal-ring.js';
 import type { NewRefusal, RefusalCounts, RefusalQuery, RefusalStore, StoredRefusal } from '../refusal-port.js';
+import { toRefusal, type RefusalRow } from '../rows/refusal-rows.js';
 import type { CommitBatcher } from './commit-batcher.js';
 
 /** The store's current connection (replaced after a fault) and its read wrapper. */
@@ -12,36 +11,6 @@ export interface RefusalConnectionView {
   readonly db: Database.Database;
   /** Run a read outside the group commit; storage faults become LH_E_STORE_* errors (503). */
   read<T>(work: () => T): T;
-}
-
-interface RefusalRow {
-  id: string;
-  source_id: string;
-  provider: string;
-  received_at: string;
-  reason: string;
-  detail: string;
-  content_type: string | null;
-  headers: string;
-  headers_omitted: number;
-  body_size: number;
-  body_excerpt: Buffer;
-}
-
-function toRefusal(row: RefusalRow): StoredRefusal {
-  return {
-    id: row.id,
-    sourceId: row.source_id,
-    provider: row.provider as ProviderId,
-    receivedAt: row.received_at,
-    reason: row.reason as AuthFailureReason,
-    detail: row.detail,
-    contentType: row.content_type,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    headersOmitted: row.headers_omitted,
-    bodySize: row.body_size,
-    bodyExcerpt: row.body_excerpt,
-  };
 }
 
 /** The list order: receipt time, then the refusal's number in its source (fixed width, so text order is number order). */
