@@ -61,7 +61,7 @@ export function commandHelp(command: Command): string {
 
 /** `leadhook serve --help`. */
 export function serveHelp(): string {
-  return `Usage: leadhook serve\n  Run the server until SIGTERM/SIGINT. Configured by the environment only.\n\n${environmentHelp()}\n${DOTENV_NOTE}`;
+  return `Usage: leadhook serve [--database-url <postgres url>]\n  Run the server until SIGTERM/SIGINT. Configured by the environment; --database-url is LEADHOOK_DATABASE_URL\n  (PostgreSQL instead of SQLite in the data directory) and wins over it.\n\n${environmentHelp()}\n${DOTENV_NOTE}`;
 }
 
 function indent(text: string): string {

@@ -35,11 +35,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (name === undefined || name === 'serve') {
     if (wantsHelp) return print(serveHelp());
-    const extra = parseCommandArgs(argv.slice(name === undefined ? 0 : 1), {}, 'Usage: leadhook serve').positionals;
-    if (extra.length > 0) throw usageError(`unexpected argument ${JSON.stringify(extra[0])}`, 'Usage: leadhook serve');
+    const usage = 'Usage: leadhook serve [--database-url <postgres url>]';
+    const parsed = parseCommandArgs(argv.slice(name === undefined ? 0 : 1), { 'database-url': { type: 'string' } }, usage);
+    if (parsed.positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`, usage);
     // Loaded only here: the server's modules (Fastify, SQLite) would slow every client command.
     const { serve } = await import('./serve.js');
-    await serve();
+    const databaseUrl = stringFlag(parsed.values, 'database-url');
+    // The flag wins over LEADHOOK_DATABASE_URL and .env, and is validated the same way.
+    await serve(databaseUrl === undefined ? process.env : { ...process.env, LEADHOOK_DATABASE_URL: databaseUrl });
     return -1; // keeps running
   }
   if (name === 'help') {

@@ -13,8 +13,8 @@ import { stdoutLog } from './stdout-log.js';
  * configuration) rejects with one HubError whose message says what to fix; main prints it on one
  * line and exits 2. Writing the log never blocks or breaks the shutdown, even when stdout is gone.
  */
-export async function serve(): Promise<void> {
-  const config = loadConfig();
+export async function serve(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
+  const config = loadConfig(env);
   const logStream = stdoutLog();
   let stop: ((reason: string, exitCode: number) => void) | null = null;
   const onLockLost = (_error: HubError) => stop?.('lost the data directory lock', 2);

@@ -23,10 +23,10 @@ interface Refusal {
 }
 
 /** Run `leadhook serve` expecting it to refuse to start: resolves its exit and output; a server that starts is killed after `timeoutMs`. */
-function serveExpectingRefusal(env: Record<string, string>, cwd: string = ROOT, timeoutMs = 30_000): Promise<Refusal> {
+function serveExpectingRefusal(env: Record<string, string>, cwd: string = ROOT, timeoutMs = 30_000, args: readonly string[] = []): Promise<Refusal> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEADHOOK_') && k !== 'PORT' && k !== 'HOST'));
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/leadhook.js'), 'serve'], { cwd, env: { ...inherited, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LEADHOOK_METRICS_LISTEN: 'off', ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(ROOT, 'bin/leadhook.js'), 'serve', ...args], { cwd, env: { ...inherited, LEADHOOK_ADMIN_TOKEN: TEST_ADMIN_TOKEN, LEADHOOK_METRICS_LISTEN: 'off', ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
     });
   });
@@ -101,6 +101,19 @@ describe('leadhook serve start-up problems', () => {
   it('names every bad setting (LH_E_CONFIG_INVALID) before touching anything', { timeout: 60_000 }, async () => {
     const r = await serveExpectingRefusal({ LEADHOOK_DATA_DIR: tempDir('leadhook-config-'), PORT: 'eighty', LEADHOOK_TIMEZONE: 'Mars/Olympus' });
     assertOneLine(r, 'LH_E_CONFIG_INVALID', /PORT="eighty" must be an integer from 0 to 65535; .*LEADHOOK_TIMEZONE="Mars\/Olympus" must be an IANA time zone/);
+  });
+
+  it('takes --database-url over LEADHOOK_DATABASE_URL, validated the same way', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir('leadhook-dburl-');
+    const badFlag = await serveExpectingRefusal({ LEADHOOK_DATA_DIR: dataDir, LEADHOOK_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }, ROOT, 30_000, ['--database-url', 'mysql://x/leads']);
+    assertOneLine(badFlag, 'LH_E_CONFIG_INVALID', /LEADHOOK_DATABASE_URL/);
+    // A flag that is fine wins over a bad variable: the server gets past configuration to the database.
+    const goodFlag = await serveExpectingRefusal({ LEADHOOK_DATA_DIR: dataDir, LEADHOOK_DATABASE_URL: 'mysql://env/leads' }, ROOT, 30_000, ['--database-url', 'postgres://postgres@127.0.0.1:1/test']);
+    assert.equal(goodFlag.code, 2, JSON.stringify(goodFlag));
+    assert.doesNotMatch(goodFlag.stderr, /LH_E_CONFIG_INVALID/);
+    const usage = await serveExpectingRefusal({ LEADHOOK_DATA_DIR: dataDir }, ROOT, 30_000, ['--database']);
+    assert.equal(usage.code, 1, JSON.stringify(usage));
+    assert.match(usage.stderr, /Usage: leadhook serve \[--database-url <postgres url>\]/);
   });
 
   it('reads .env from the working directory, and a variable set in the environment wins over it', { timeout: 60_000 }, async () => {
