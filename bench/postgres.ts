@@ -326,7 +326,7 @@ function formatPostgresReport(r: {
     `postgres: PostgreSQL ${setting('server_version')} at ${shown(r.s.url)}, private schema (dropped after); synchronous_commit=on (leadhook sets it per connection), ` +
       `fsync=${setting('fsync')}, commit_delay=${setting('commit_delay')}, shared_buffers=${setting('shared_buffers')}×8kB, max_connections=${setting('max_connections')}`,
   );
-  if (process.env['BENCH_PG_PREPARE'] === '1') out.push('EXPERIMENT (BENCH_PG_PREPARE=1): the bench child sends every statement with parameters as a named prepared statement; leadhook does not');
+  if (process.env['BENCH_PG_PREPARE'] === '1') out.push('EXPERIMENT (BENCH_PG_PREPARE=1): the bench child sends every statement with parameters as a named prepared statement; leadhook names only its ingest statements');
   out.push(
     `ingest beside SQLite, same run: ${r.s.connections} connections (split evenly across instances), ${r.s.seconds} s each (after ${r.s.warmupSeconds} s warm-up), ${PAYLOADS.praetorian.label}, one new lead per request`,
   );

@@ -59,7 +59,7 @@ export async function startServer(
   const metrics = config.metricsListen === null ? null : new HubMetrics(PROVIDER_IDS);
   try {
     if (config.databaseUrl !== null) {
-      const shared = await openPostgresStore({ url: config.databaseUrl, ...(metrics ? { observer: metrics.storage } : {}) });
+      const shared = await openPostgresStore({ url: config.databaseUrl, commitBatchMax: config.commitBatchMax, ...(metrics ? { observer: metrics.storage } : {}) });
       store = shared;
       admin = await resolveSharedAdminToken(config.adminToken, shared).catch(async (error: unknown) => {
         await shared.close();

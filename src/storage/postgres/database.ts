@@ -101,14 +101,14 @@ export class PgDatabase {
   /**
    * `work` in one transaction (BEGIN … COMMIT with synchronous commit: committed on disk when this
    * resolves). Deadlocks and serialization failures run it again; storage faults become LH_E_STORE_*
-   * errors; a commit ends a fault episode.
+   * errors; a commit ends a fault episode. `jobs`: how many callers' work it commits (group commit; metrics).
    */
-  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>, jobs = 1): Promise<T> {
     this.refuseWhenClosed();
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await withTransaction(this.pool, work);
-        this.options.observer?.commitBatch(1);
+        this.options.observer?.commitBatch(jobs);
         this.wrote('a write committed');
         return result;
       } catch (error) {

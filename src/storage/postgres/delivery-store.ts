@@ -197,10 +197,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * {@link notifyCommitted} after the commit when it is more than 0.
    */
   async fanOut(client: pg.ClientBase, change: LeadChange & { sourceId: string }, now: string): Promise<number> {
-    if (this.planner === null) return 0;
-    const { events, deliveries } = planFanOut(change, this.planner.plan(change), now);
+    const { events, deliveries } = this.planFanOut(change, now);
     await this.writeFanOut(client, events, deliveries);
     return deliveries.length;
+  }
+
+  /** The events and deliveries of `change` at `now` (none before a planner is set): write them with {@link writeFanOut}. */
+  planFanOut(change: LeadChange & { sourceId: string }, now: string): { events: EventWrite[]; deliveries: DeliveryWrite[] } {
+    if (this.planner === null) return { events: [], deliveries: [] };
+    return planFanOut(change, this.planner.plan(change), now);
   }
 
   /** Insert planned events and deliveries (several changes' at once if wanted), events first. */

@@ -2,16 +2,15 @@ import type pg from 'pg';
 import { HubError } from '../../core/errors.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
 import { leadFromDocument } from '../../core/stored-lead.js';
-import { applyRequestItems } from '../../ingest/apply-items.js';
-import type { ApplyTarget, ItemPlan } from '../../ingest/item-plan.js';
-import { planReprocessRecord, planRequestRecord } from '../../ingest/request-record.js';
+import type { ApplyTarget } from '../../ingest/item-plan.js';
+import { planReprocessRecord } from '../../ingest/request-record.js';
+import { SourceCache } from '../../core/source-cache.js';
 import type {
   ErasureActor,
   HeldRequest,
   HeldRequestQuery,
   IngestJob,
   IngestResult,
-  ItemsOutcome,
   LeadErasure,
   LeadQuery,
   NewSource,
@@ -33,7 +32,8 @@ import { updatedSourceParams } from '../../core/source-changes.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';
 import { PostgresDeliveryStore } from './delivery-store.js';
 import { discardHeldRequest, eraseLead, releaseHeldRequest, selectErasure } from './erasure.js';
-import { readLookups, writePlans } from './ingest-writes.js';
+import { PgIngestBatcher, planItems, writePlanned } from './ingest-batcher.js';
+import { BatchLookups } from './ingest-writes.js';
 import { migratePostgres } from './migrate.js';
 import { listHeldRequests, listLeads, listRequests } from './queries.js';
 import { PgRefusalStore } from './refusal-store.js';
@@ -41,7 +41,15 @@ import { PgRefusalStore } from './refusal-store.js';
 export interface PostgresStoreOptions extends PgDatabaseOptions {
   /** Names this instance's delivery claims (default: a random id per process). */
   instanceId?: string;
+  /** Most webhooks per group commit (default 512). */
+  commitBatchMax?: number;
 }
+
+/**
+ * How long a source looked up by URL token is used without reading it again, ms: a secret revoked
+ * or a source deleted through another instance stops working here within this bound.
+ */
+const SOURCE_CACHE_MAX_AGE_MS = 1000;
 
 /**
  * Open the PostgreSQL store at `options.url` (in `options.schema` when given, which must exist):
@@ -75,22 +83,26 @@ const SOURCE_COLUMNS = `id, provider, name, url_token, previous_url_token, previ
   previous_secret_expires_at, default_country, created_at, updated_at, deleted_at`;
 
 /**
- * The PostgreSQL store, for one or many leadhook instances on one database. Nothing is cached
- * between requests: a source changed through one instance is seen by every other at its next
- * webhook. Each webhook is one transaction with synchronous commit (answered 200 once on disk);
- * concurrent webhooks commit together through PostgreSQL's own group commit. Storage faults keep
- * the SQLite store's contract (see PgDatabase).
+ * The PostgreSQL store, for one or many leadhook instances on one database. A source looked up by
+ * URL token is cached for at most a second (SOURCE_CACHE_MAX_AGE_MS; at once forgotten when changed
+ * through this instance), so a change through another instance is seen within that. Concurrent
+ * webhooks share one transaction (PgIngestBatcher), committed with synchronous commit before any
+ * of them is answered. Storage faults keep the SQLite store's contract (see PgDatabase).
  */
 export class PostgresStore implements Store {
   readonly delivery: PostgresDeliveryStore;
   readonly refusals: PgRefusalStore;
+  private readonly batcher: PgIngestBatcher;
+  private readonly sources = new SourceCache({ maxAgeMs: SOURCE_CACHE_MAX_AGE_MS });
 
   constructor(
     readonly db: PgDatabase,
-    options: Pick<PostgresStoreOptions, 'instanceId'> = {},
+    options: Pick<PostgresStoreOptions, 'instanceId' | 'commitBatchMax'> = {},
   ) {
     this.delivery = new PostgresDeliveryStore(db, options.instanceId === undefined ? {} : { instanceId: options.instanceId });
     this.refusals = new PgRefusalStore(db);
+    this.batcher = new PgIngestBatcher(db, this.delivery, options.commitBatchMax ?? 512);
+    db.onRecovered(() => this.sources.clear());
   }
 
   /** Where faults and recoveries are logged (the server passes its logger once it has one). */
@@ -119,6 +131,8 @@ export class PostgresStore implements Store {
   }
 
   async findSourceByUrlToken(token: string, at: string): Promise<SourceRecord | null> {
+    const cached = this.sources.getByToken(token, at);
+    if (cached !== undefined) return cached;
     const rows = await this.db.read(
       async (q) =>
         (
@@ -131,7 +145,10 @@ export class PostgresStore implements Store {
           )
         ).rows,
     );
-    return rows[0] === undefined ? null : toSource(rows[0]);
+    const source = rows[0] === undefined ? null : toSource(rows[0]);
+    // Only a current token is cached: a previous one is read again until it expires.
+    if (source?.urlToken === token) this.sources.rememberToken(token, source);
+    return source;
   }
 
   async listSources(): Promise<SourceRecord[]> {
@@ -139,7 +156,8 @@ export class PostgresStore implements Store {
   }
 
   async updateSource(id: string, changes: SourceChanges, now: string): Promise<SourceRecord | null> {
-    return this.db.transaction(async (c) => {
+    this.sources.forget(id);
+    const updated = await this.db.transaction(async (c) => {
       const row = (await c.query<SourceRow>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE id = $1 FOR UPDATE`, [id])).rows[0];
       if (row === undefined || row.deleted_at !== null) return null;
       const p = updatedSourceParams(toSource(row), changes, now);
@@ -151,85 +169,42 @@ export class PostgresStore implements Store {
       );
       return toSource(updated.rows[0]!);
     });
+    // Again after the commit: a lookup running meanwhile may have cached the row as it was.
+    this.sources.forget(id);
+    return updated;
   }
 
   async deleteSource(id: string, now: string): Promise<boolean> {
-    return this.db.transaction(async (c) => ((await c.query('UPDATE sources SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, now])).rowCount ?? 0) > 0);
+    this.sources.forget(id);
+    const deleted = await this.db.transaction(async (c) => ((await c.query('UPDATE sources SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, now])).rowCount ?? 0) > 0);
+    this.sources.forget(id);
+    return deleted;
   }
 
+  /** Store a webhook: with the next group commit (PgIngestBatcher), resolved once committed. */
   async ingest(job: IngestJob): Promise<IngestResult> {
-    const r = job.request;
-    let deliveries = 0;
-    const result = await this.db.transaction(async (c) => {
-      deliveries = 0;
-      const target: ApplyTarget = { requestId: r.id, sourceId: r.sourceId, provider: r.provider, receivedAt: r.receivedAt };
-      const { outcome, holdingErasure } = await this.applyItems(c, target, job, r.receivedAt, (n) => (deliveries += n));
-      const record = planRequestRecord(job, outcome, holdingErasure);
-      await c.query(
-        `INSERT INTO requests (id, source_id, provider, received_at, status, reason, http_status, content_type, headers, body, body_sha256, auth_payload, items)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          r.id,
-          r.sourceId,
-          r.provider,
-          r.receivedAt,
-          record.status,
-          record.reason,
-          job.httpStatus,
-          r.contentType,
-          JSON.stringify(r.headers),
-          record.body,
-          record.bodySha256,
-          record.authPayload === undefined ? null : JSON.stringify(record.authPayload),
-          JSON.stringify(record.items),
-        ],
-      );
-      return { requestId: r.id, status: record.status, ...outcome };
-    });
-    if (deliveries > 0) this.delivery.notifyCommitted();
-    return result;
+    return this.batcher.ingest(job);
   }
 
   async reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult> {
     let deliveries = 0;
     const result = await this.db.transaction(async (c) => {
-      deliveries = 0;
       const row = (await c.query<{ source_id: string; provider: string; received_at: string; reprocesses: string | null }>(
         'SELECT source_id, provider, received_at, reprocesses FROM requests WHERE id = $1 FOR UPDATE',
         [requestId],
       )).rows[0];
       if (row === undefined) throw new Error(`request ${requestId} vanished`);
       const target: ApplyTarget = { requestId, sourceId: row.source_id, provider: row.provider as SourceRecord['provider'], receivedAt: row.received_at };
-      const { outcome } = await this.applyItems(c, target, job, now, (n) => (deliveries += n));
+      const lookups = await BatchLookups.read(c, [{ sourceId: target.sourceId, items: job.items }]);
+      const { outcome, writes } = planItems(target, job, lookups.forSource(target.sourceId), now, this.delivery);
+      await writePlanned(c, writes, this.delivery);
+      deliveries = writes.deliveries.length;
       const { status, reprocesses } = planReprocessRecord(job, outcome, decodeReprocesses(row.reprocesses), now);
       await c.query('UPDATE requests SET reprocesses = $2, reprocess_count = reprocess_count + 1, reprocessed_at = $3 WHERE id = $1', [requestId, JSON.stringify(reprocesses), now]);
       return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
     return result;
-  }
-
-  /**
-   * Apply a request's items in transaction `c`: read what they need (locking their leads), decide
-   * every item (applyRequestItems, the one decision for every store), then write the plans in bulk
-   * and fan out the changes at `now`.
-   */
-  private async applyItems(
-    c: pg.PoolClient,
-    target: ApplyTarget,
-    job: Pick<IngestJob, 'items' | 'quarantined'>,
-    now: string,
-    countDeliveries: (n: number) => void,
-  ): Promise<{ outcome: ItemsOutcome; holdingErasure: (leadId: string) => string | undefined }> {
-    const lookups = await readLookups(c, target.sourceId, job);
-    const plans: ItemPlan[] = [];
-    const outcome = applyRequestItems(target, job, lookups, {
-      execute: (plan) => void plans.push(plan),
-      // Nothing is written while planning: whatever throws there is a bug in one item.
-      isStorageFault: () => false,
-    });
-    await writePlans(c, plans, async (change) => countDeliveries(await this.delivery.fanOut(c, change, now)));
-    return { outcome, holdingErasure: lookups.holdingErasure };
   }
 
   async listLeads(query: LeadQuery): Promise<Page<Lead>> {
