@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { timeOrderedId } from '../core/ids.js';
 import type { LeadChange } from '../core/lead-events.js';
 import type { Lead, LeadPatch, ProviderId, Stage, TimelineItem } from '../core/lead.js';
@@ -126,7 +127,7 @@ export function planItemApply(input: { target: ApplyTarget; index: number; patch
     timeline: result.timeline.map((entry) => ({
       id: newId('tle'),
       leadId: lead.id,
-      dedupeKey: entry.dedupeKey,
+      dedupeKey: storedDedupeKey(entry.dedupeKey),
       kind: entry.kind,
       occurredAt: entry.occurredAt,
       recordedAt: t.receivedAt,
@@ -161,4 +162,17 @@ export function leadRow(lead: Lead, orderingTs: string): LeadRowWrite {
     isTest: lead.isTest,
     lead,
   };
+}
+
+/** Longest timeline dedupe key stored as it is (keys are built from provider ids, e.g. Anarock note ids). */
+export const MAX_DEDUPE_KEY_LENGTH = 200;
+
+/**
+ * A timeline dedupe key as stored: itself when short, else its start and a hash of the whole, so a
+ * hostile provider id cannot make an index entry PostgreSQL refuses (over ~2.7 KB), and the same key
+ * always maps to the same stored one (re-applying an event still adds nothing).
+ */
+export function storedDedupeKey(key: string): string {
+  if (key.length <= MAX_DEDUPE_KEY_LENGTH) return key;
+  return `${key.slice(0, 120)}…#${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }

@@ -14,6 +14,13 @@ const WARNINGS_LENGTH = 2000;
  */
 export const MAX_ITEMS_PER_WEBHOOK = 1000;
 
+/**
+ * Longest provider lead id applied (real ids are a few dozen characters). Ids are keys in the
+ * stores' unique indexes, and PostgreSQL refuses an index entry over ~2.7 KB: a longer id, which only
+ * a hostile or broken sender makes, is quarantined with the reason instead of failing the request.
+ */
+export const MAX_PROVIDER_LEAD_ID_LENGTH = 256;
+
 /** The quarantine reason of an item past {@link MAX_ITEMS_PER_WEBHOOK}. */
 export const OVER_ITEM_LIMIT_REASON = `beyond the first ${MAX_ITEMS_PER_WEBHOOK} items one webhook applies; kept in the request, apply it with requests reprocess`;
 
@@ -43,8 +50,10 @@ export function prepareItems(
     const item = items[index];
     try {
       const result = adapter.normalize(item, ctx);
-      if (result.ok) prepared.push({ index, patch: result.patch, raw: item });
-      else quarantine(index, result.reason);
+      if (!result.ok) quarantine(index, result.reason);
+      else if (result.patch.providerLeadId.length > MAX_PROVIDER_LEAD_ID_LENGTH) {
+        quarantine(index, `the lead id is ${result.patch.providerLeadId.length} characters long; at most ${MAX_PROVIDER_LEAD_ID_LENGTH} are accepted`);
+      } else prepared.push({ index, patch: result.patch, raw: item });
     } catch (error) {
       quarantine(index, `internal error in the ${adapter.id} mapping: ${String(error)}`);
     }

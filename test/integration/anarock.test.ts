@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { MAX_PROVIDER_LEAD_ID_LENGTH } from '../../src/ingest/prepare-items.js';
 import { fixtureBytes, fixtureJson } from '../helpers/fixtures.js';
 import { createSource, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -144,5 +146,22 @@ describe('Anarock webhooks over HTTP', () => {
     const res = await t.hook(other.webhookPath, { lead_id: 1 });
     assert.equal(res.status, 404);
     assert.equal(res.json.error.code, 'LH_E_SOURCE_NOT_FOUND');
+  });
+
+  it('takes provider ids far longer than any real one on either store: a long note id keeps its timeline entry once, a long lead id is quarantined', async () => {
+    const big = () => randomBytes(7000).toString('base64url'); // incompressible: past PostgreSQL's index entry size
+    const noteId = big();
+    const snapshot = { lead_id: 990001, name: 'Long Note', notes: [{ note_id: noteId, data: 'a long note id', created_at: 1_700_000_000 }] };
+    const first = await t.hook(source.webhookPath, snapshot);
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    assert.equal((await t.hook(source.webhookPath, { ...snapshot, name: 'Long Note Again' })).json.leads[0].outcome, 'updated');
+    const lead = (await t.api('GET', `/api/leads/${first.json.leads[0].id}`)).json;
+    assert.equal(lead.timeline.filter((e: { kind: string }) => e.kind === 'note').length, 1, 're-sent note, one entry');
+
+    const longId = await t.hook(source.webhookPath, { lead_id: `9${big()}`, name: 'Long Id' });
+    assert.equal(longId.status, 200, JSON.stringify(longId.json));
+    assert.deepEqual(longId.json.leads, []);
+    assert.match(longId.json.quarantined[0].reason, new RegExp(`^the lead id is \\d+ characters long; at most ${MAX_PROVIDER_LEAD_ID_LENGTH} are accepted$`));
+    assert.equal((await t.api('GET', `/api/requests/${longId.json.requestId}`)).json.status, 'quarantined', 'kept, and can be reprocessed');
   });
 });
