@@ -18,14 +18,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SignJWT } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { CrashPayloads, PROVIDERS, prng, sendWebhook, type CrashSource, type Provider, type SentWebhook } from '../helpers/crash-load.js';
 import { eventually, startReceiver, type Received } from '../helpers/receiver.js';
 
 const CYCLES = Number(process.env['LEADHOOK_CRASH_CYCLES'] ?? 20);
@@ -42,23 +42,8 @@ const CHILD_ENV = {
   LEADHOOK_LOG_LEVEL: 'warn',
 };
 
-type Provider = 'anarock' | 'leadpro' | 'casayes' | 'praetorian';
-const PROVIDERS: readonly Provider[] = ['anarock', 'leadpro', 'casayes', 'praetorian'];
-
-/** One webhook request the load generator sent, and what came back. */
-interface Sent {
-  cycle: number;
-  kind: 'new' | 'update' | 'retry';
-  provider: Provider;
-  sourceId: string;
-  path: string;
-  body: string;
-  headers: Record<string, string>;
-  providerLeadIds: string[];
-  status?: number;
-  json?: any;
-  error?: string;
-}
+/** One webhook request the load generator sent in a cycle, and what came back. */
+type Sent = SentWebhook & { cycle: number };
 
 interface WebhookLead {
   id: string;
@@ -66,142 +51,27 @@ interface WebhookLead {
   outcome: string;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** POST over a keep-alive agent; never rejects: a reset or refused connection comes back as `error`. */
-function post(agent: Agent, port: number, s: Sent): Promise<{ status: number; body: string } | { error: string }> {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: s.path, method: 'POST', agent, timeout: 20_000, headers: { ...s.headers, 'content-length': Buffer.byteLength(s.body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (e) => resolve({ error: e.message }));
-        res.on('close', () => resolve({ error: 'response cut off' }));
-      },
-    );
-    req.on('error', (e) => resolve({ error: e.message }));
-    req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.end(s.body);
-  });
-}
-
-/** Builds unique leads for every provider, Anarock update snapshots and retries of earlier requests. */
+/** Unique leads for every provider, Anarock update snapshots and retries of earlier requests (crash-load.ts builds them). */
 class LoadGenerator {
-  private n = 0;
-  private readonly anarockLeads: { id: number; createdAt: number; step: number }[] = [];
   readonly sent: Sent[] = [];
+  private readonly payloads: CrashPayloads;
 
   constructor(
-    private readonly sources: Record<Provider, { id: string; secret: string; webhookPath: string }>,
+    sources: Record<Provider, CrashSource>,
     private readonly random: () => number,
-    private readonly runTag: string,
-  ) {}
+    runTag: string,
+  ) {
+    this.payloads = new CrashPayloads(sources, random, runTag);
+  }
 
   async next(cycle: number): Promise<Sent> {
     const r = this.random();
-    let s: Sent;
-    if (r < 0.1 && this.sent.length > 0) {
-      const e = this.sent[Math.floor(this.random() * this.sent.length)] as Sent;
-      s = { cycle, kind: 'retry', provider: e.provider, sourceId: e.sourceId, path: e.path, body: e.body, headers: e.headers, providerLeadIds: e.providerLeadIds };
-    } else if (r < 0.25 && this.anarockLeads.length > 0) {
-      const lead = this.anarockLeads[Math.floor(this.random() * this.anarockLeads.length)] as { id: number; createdAt: number; step: number };
-      lead.step += 1;
-      s = this.anarock(cycle, 'update', lead.id, lead.createdAt, lead.step);
-    } else {
-      const n = ++this.n;
-      const provider = PROVIDERS[n % PROVIDERS.length] as Provider;
-      s = await this.fresh(cycle, provider, n);
-    }
+    let webhook: SentWebhook;
+    if (r < 0.1 && this.sent.length > 0) webhook = this.payloads.retryOf(this.sent[Math.floor(this.random() * this.sent.length)] as Sent);
+    else webhook = (r < 0.25 ? this.payloads.updates(1)?.[0] : undefined) ?? (await this.payloads.fresh());
+    const s: Sent = { ...webhook, cycle };
     this.sent.push(s);
     return s;
-  }
-
-  private async fresh(cycle: number, provider: Provider, n: number): Promise<Sent> {
-    const source = this.sources[provider];
-    const base = { cycle, kind: 'new' as const, provider, sourceId: source.id, path: source.webhookPath };
-    const json = { 'content-type': 'application/json' };
-    if (provider === 'anarock') {
-      const id = 7_000_000 + n;
-      const createdAt = 1_700_000_000 + n;
-      this.anarockLeads.push({ id, createdAt, step: 0 });
-      return this.anarock(cycle, 'new', id, createdAt, 0);
-    }
-    if (provider === 'leadpro') {
-      const claims = {
-        event: 'lead.created',
-        data: { id: 8_000_000 + n, full_name: `Crash Lead ${n}`, email: `crash.${this.runTag}.${n}@example.co.uk`, phone: '07123456789', type: 'vendor' },
-      };
-      const jwt = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(source.secret));
-      return { ...base, body: JSON.stringify(claims), headers: { ...json, authorization: `Bearer ${jwt}` }, providerLeadIds: [String(8_000_000 + n)] };
-    }
-    if (provider === 'casayes') {
-      const reference = `CY-${this.runTag}-${n}`;
-      const body = {
-        CreatedDate: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString(),
-        EntityPublicId: 'A3bT7Y2xL6w',
-        EntityReference: '857632194-6',
-        EntityType: 'Listing',
-        LeadReference: reference,
-        Message: `crash test lead ${n}`,
-        SenderEmail: `crash.${n}@example.pt`,
-        SenderName: `Crash ${n}`,
-        SenderPhone: '919111222',
-        Source: 'CasaYes',
-      };
-      return { ...base, body: JSON.stringify(body), headers: { ...json, token: source.secret }, providerLeadIds: [reference] };
-    }
-    // Praetorian: a batch of one to three leads.
-    const size = 1 + Math.floor(this.random() * 3);
-    const leads = Array.from({ length: size }, (_, i) => ({
-      id: `led_${this.runTag}_${n}_${i}`,
-      url: 'https://some-site.com/page-with-lead-form/',
-      created: new Date(Date.UTC(2024, 0, 1) + n * 1000 + i).toISOString(),
-      data: { first_name: 'Crash', last_name: `Lead ${n}.${i}`, phone: '(334) 555-0143', email: `crash.${n}.${i}@example.org` },
-    }));
-    return { ...base, body: JSON.stringify(leads), headers: { ...json, authorization: source.secret }, providerLeadIds: leads.map((l) => l.id) };
-  }
-
-  /** An Anarock full snapshot; each later step moves the status on, one hour later. */
-  private anarock(cycle: number, kind: 'new' | 'update', id: number, createdAt: number, step: number): Sent {
-    const statuses = ['Fresh', 'Interested', 'Visit done', 'Final negotiation', 'Booking done'];
-    const moves = ['moved_to_interested', 'moved_to_visit_done', 'moved_to_final_negotiation', 'moved_to_booking_done'];
-    const statusChanges: Record<string, number> = {};
-    for (let k = 1; k <= step; k++) statusChanges[moves[(k - 1) % moves.length] as string] = createdAt + k * 3600;
-    const body = {
-      lead_id: id,
-      name: `Crash ${id}`,
-      phone: `+9198${String(id).slice(-8).padStart(8, '0')}`,
-      country_code: '+91',
-      channel_name: 'agent_app',
-      source: 'facebook',
-      lead_status: step === 0 ? statuses[0] : statuses[1 + ((step - 1) % (statuses.length - 1))],
-      created_at: createdAt,
-      status_changes: statusChanges,
-      notes: Array.from({ length: step }, (_, k) => ({ note_id: id * 100 + k + 1, note_type: 'text', data: `note ${k + 1}`, created_at: createdAt + (k + 1) * 3600 })),
-    };
-    const source = this.sources.anarock;
-    return {
-      cycle,
-      kind,
-      provider: 'anarock',
-      sourceId: source.id,
-      path: source.webhookPath,
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-      providerLeadIds: [String(id)],
-    };
   }
 }
 
@@ -217,16 +87,7 @@ function runLoad(gen: LoadGenerator, child: ChildServer, cycle: number): { stop(
         s.error = 'not sent: the load stopped';
         break;
       }
-      const r = await post(agent, child.port, s);
-      if ('error' in r) s.error = r.error;
-      else {
-        s.status = r.status;
-        try {
-          s.json = JSON.parse(r.body);
-        } catch {
-          s.json = r.body;
-        }
-      }
+      await sendWebhook(agent, child.port, s);
     }
   });
   return {
@@ -252,7 +113,7 @@ test(`a SIGKILLed leadhook loses no acknowledged lead, half-applies nothing and 
 
     // Setup: one source per provider and one destination for every event type.
     let c = await start();
-    const sources = {} as Record<Provider, { id: string; secret: string; webhookPath: string }>;
+    const sources = {} as Record<Provider, CrashSource>;
     for (const provider of PROVIDERS) {
       const res = await c.api('POST', '/api/sources', { provider, name: `${provider} crash` });
       assert.equal(res.status, 201, JSON.stringify(res.json));
