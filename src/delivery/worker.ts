@@ -82,6 +82,8 @@ export class DeliveryWorker {
   private ticking: Promise<void> = Promise.resolve();
   /** Set by abortInFlight(): the attempts that then come back without an answer are due again at once. */
   private isAborting = false;
+  /** releaseUnheldClaims() is waiting for the tick or releasing: no tick starts meanwhile. */
+  private isReleasing = false;
   private readonly sender: AttemptSender;
   private readonly rules: RuleEvaluator;
   private readonly shares: SlotShares;
@@ -100,16 +102,22 @@ export class DeliveryWorker {
    * flight now, so those go out again at once instead of after their lease.
    */
   private async releaseUnheldClaims(): Promise<void> {
-    if (!this.isRunning) return;
-    // Their claims may be among what was lost: claim them again rather than risk sending them twice.
-    this.dropReady();
+    if (!this.isRunning || this.isReleasing) return;
+    // No claim runs meanwhile: one that committed just before the release but was not yet in `ready`
+    // would be released while this worker still sends it (sent twice, its outcome not recorded).
+    this.isReleasing = true;
     try {
+      await this.ticking;
+      // Their claims may be among what was lost: claim them again rather than risk sending them twice.
+      this.dropReady();
       const released = await this.o.store.releaseClaims(new Date().toISOString(), { except: [...this.inFlight.keys()] });
       if (released > 0) this.o.log?.warn({ released }, `${released} deliveries whose outcome the storage fault may have lost are due again`);
-      this.wake();
     } catch (error) {
       // Still faulty: the leases bring them back (requeueExpiredClaims).
       if (!isStoreFault(error)) this.o.log?.error({ err: error }, 'delivery worker: could not release claims after a reopen');
+    } finally {
+      this.isReleasing = false;
+      this.wake();
     }
   }
 
@@ -167,7 +175,7 @@ export class DeliveryWorker {
   /** Look for due deliveries soon (coalesced). */
   wake(): void {
     if (!this.isRunning) return;
-    if (this.isTicking) {
+    if (this.isTicking || this.isReleasing) {
       this.wantsTick = true;
       return;
     }
@@ -180,7 +188,7 @@ export class DeliveryWorker {
       do {
         this.wantsTick = false;
         await this.claimAndSend();
-      } while (this.wantsTick && this.isRunning);
+      } while (this.wantsTick && this.isRunning && !this.isReleasing);
       await this.armTimer();
     } catch (error) {
       // A storage fault is logged by the store, once per episode; the worker retries each poll.

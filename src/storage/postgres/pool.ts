@@ -13,6 +13,8 @@ export interface PgConnectionOptions {
   statementTimeoutMs?: number;
   /** Longest wait for a connection, ms: past it the store reports PostgreSQL unreachable. */
   connectTimeoutMs?: number;
+  /** The connections' application_name (pg_stat_activity); default `leadhook`. */
+  applicationName?: string;
 }
 
 const DEFAULT_POOL_MAX = 20;
@@ -61,7 +63,7 @@ export function clientConfig(options: PgConnectionOptions): pg.ClientConfig {
     types: nulSafeTypes,
     statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    application_name: 'leadhook',
+    application_name: options.applicationName ?? 'leadhook',
   };
 }
 

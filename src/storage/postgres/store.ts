@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { HubError } from '../../core/errors.js';
 import type { Lead, TimelineEntry } from '../../core/lead.js';
@@ -57,7 +58,10 @@ const SOURCE_CACHE_MAX_AGE_MS = 1000;
  * migrate once). PostgreSQL unreachable at start is thrown as LH_E_STORE_UNAVAILABLE (the server
  * does not start; a supervisor restarts it).
  */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+export async function openPostgresStore(given: PostgresStoreOptions): Promise<PostgresStore> {
+  // Each connection names its instance (pg_stat_activity shows which instance runs what).
+  const instanceId = given.instanceId ?? randomUUID();
+  const options = { applicationName: `leadhook ${instanceId}`.slice(0, 63), ...given, instanceId };
   const db = new PgDatabase(options);
   try {
     await db.read(async (pool) => {
