@@ -18,6 +18,9 @@
  * PostgreSQL part (bench/postgres.ts, right after the ingest part): BENCH_POSTGRES (1; 0 skips it),
  * BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432/test; skipped with one line when unreachable),
  * BENCH_POSTGRES_BACKLOG (5000 leads drained per delivery phase).
+ * Console part (bench/console.ts, before the scale part): BENCH_CONSOLE (1; 0 skips it; skipped with one line
+ * without Chromium), BENCH_CONSOLE_LEADS (10000 stored), BENCH_CONSOLE_RUNS (50 timed requests of each
+ * kind), BENCH_CONSOLE_PAGE_RUNS (10 timed page loads of each kind).
  * The leadhook child also reads LEADHOOK_* (e.g. LEADHOOK_COMMIT_BATCH_MAX=1 turns group commit off).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +31,7 @@ import { startChild, killAllChildren, type Child } from './child.js';
 import { cpuMeter, machineBusy, measureFsync } from './cpu.js';
 import { runDeliveryBench, type DeliverySettings } from './delivery.js';
 import { runHostileBench, type HostileSettings } from './hostile.js';
+import { runConsoleBench, type ConsoleSettings } from './console.js';
 import { runPostgresBench, type PostgresSettings, type SqliteBaseline } from './postgres.js';
 import { HOSTILE_SHAPES } from './hostile-bodies.js';
 import { runScaleBench, type ScaleSettings } from './scale.js';
@@ -66,6 +70,8 @@ interface Settings {
   hostile: HostileSettings | null;
   /** null: BENCH_POSTGRES=0. */
   postgres: PostgresSettings | null;
+  /** null: BENCH_CONSOLE=0. */
+  console: ConsoleSettings | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -120,6 +126,14 @@ function readSettings(): Settings {
             warmupSeconds: intFromEnv('BENCH_WARMUP_SECONDS', 2, 0, 60),
             backlog: intFromEnv('BENCH_POSTGRES_BACKLOG', 5000, 100, 1_000_000),
             perDestination: Math.max(1, Math.ceil(intFromEnv('LEADHOOK_DELIVERY_CONCURRENCY', 64, 1, 100_000) / 4)),
+          },
+    console:
+      process.env['BENCH_CONSOLE'] === '0'
+        ? null
+        : {
+            leads: intFromEnv('BENCH_CONSOLE_LEADS', 10_000, 1, 1_000_000),
+            apiRuns: intFromEnv('BENCH_CONSOLE_RUNS', 50, 1, 100_000),
+            pageRuns: intFromEnv('BENCH_CONSOLE_PAGE_RUNS', 10, 1, 1000),
           },
     hostile:
       process.env['BENCH_HOSTILE'] === '0'
@@ -249,6 +263,11 @@ async function main(s: Settings): Promise<number> {
   }
   if (s.hostile !== null) {
     const report = await runHostileBench(s.hostile, progress);
+    process.stdout.write(`${report.text}\n`);
+    if (report.hasErrors) code = Math.max(code, 1);
+  }
+  if (s.console !== null) {
+    const report = await runConsoleBench(s.console, here, progress);
     process.stdout.write(`${report.text}\n`);
     if (report.hasErrors) code = Math.max(code, 1);
   }

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { HubError } from './core/errors.js';
 import { DeliveryService } from './delivery/service.js';
 import { buildApp } from './http/app.js';
+import type { LiveOptions } from './live/hub.js';
 import { PROVIDER_IDS } from './core/lead.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { listenForMetrics, type MetricsListener } from './metrics/listener.js';
@@ -46,6 +47,10 @@ export async function startServer(
     logStream?: { write(line: string): void };
     /** Another server took the data directory while this one had let go of it during a storage fault: stop. */
     onLockLost?: (error: HubError) => void;
+    /** The clock of sessions and token last-used times (tests inject one to expire sessions). */
+    clock?: () => Date;
+    /** Bounds of the live lead stream (tests shorten the keep-alive); src/live/hub.ts defaults. */
+    live?: Partial<LiveOptions>;
   } = {},
 ): Promise<RunningServer> {
   // Secrets live in the data directory: created 0700; one that others can reach is a warning, logged below.
@@ -83,6 +88,8 @@ export async function startServer(
     ...(options.logger === false ? { logger: false } : {}),
     ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
     ...(metrics ? { webhookMetrics: metrics.webhooks } : {}),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.live === undefined ? {} : { live: options.live }),
   });
   // Storage faults (disk full, read-only, locked, I/O) and recoveries, once per episode.
   store.setLog(app.log.child({ component: 'storage' }));

@@ -9,12 +9,13 @@ import { leads } from './commands/leads.js';
 import { requests } from './commands/requests.js';
 import { sources } from './commands/sources.js';
 import { store, type LocalCommand } from './commands/store.js';
+import { tokens } from './commands/tokens.js';
 import { VERSION } from '../version.js';
 import { loadDotEnv } from './dotenv.js';
 import { printable, setDisplayTimeZone } from './format.js';
 import { commandHelp, groupHelp, mainHelp, serveHelp } from './help.js';
 
-const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries, store];
+const GROUPS: readonly CommandGroup[] = [sources, leads, requests, destinations, deliveries, tokens, store];
 const MAIN_HINT = "Run 'leadhook --help' for usage.";
 
 const out = (text: string): void => {

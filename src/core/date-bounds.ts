@@ -121,13 +121,35 @@ function zoneOffsetAt(instant: number, timeZone: string): number {
   return Math.round((asUtc - wholeSecond) / 60_000);
 }
 
+/** A day, ms: offsets a day either side of a wall time are those around any change near it. */
+const DAY_MS = 86_400_000;
+
 /**
- * The UTC instant of a wall-clock time in `timeZone` (days past the month's end roll over). In a
- * daylight-saving gap the time is read with the offset before the change, so it lands just after it.
+ * The UTC instant of a wall-clock time in `timeZone` (days past the month's end roll over): the
+ * earliest instant that reads as that time there, so a day starts at its first instant even where
+ * clocks go back soon after midnight (Australia/Sydney, Pacific/Auckland: the offset at the wall time
+ * read as UTC is already the one after the change). In a daylight-saving gap (no instant reads as it)
+ * the time is read with the offset before the change, so it lands just after it.
+ *
+ * The true instant lies within 14 hours of the wall time read as UTC, so the offsets a day either
+ * side are those before and after any change near it; with guesses at the wall time and at that
+ * guess, every offset that may be in force at the instant is a candidate, and the candidates that
+ * read back as the wall time are the instants it names.
  */
 function wallClockToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, timeZone: string): number {
   const wall = utc(y, mo, d, h, mi, s, ms);
-  const first = wall - zoneOffsetAt(wall, timeZone) * 60_000;
-  const second = wall - zoneOffsetAt(first, timeZone) * 60_000;
-  return first === second ? first : Math.max(first, second);
+  const offsets = new Map<number, number>();
+  const offset = (instant: number): number => {
+    let o = offsets.get(instant);
+    if (o === undefined) offsets.set(instant, (o = zoneOffsetAt(instant, timeZone) * 60_000));
+    return o;
+  };
+  const before = offset(wall - DAY_MS);
+  // No change near it (the common case): one offset, one instant.
+  if (before === offset(wall + DAY_MS) && offset(wall - before) === before) return wall - before;
+  const first = wall - offset(wall);
+  const second = wall - offset(first);
+  const candidates = new Set([first, second, wall - before, wall - offset(wall + DAY_MS)]);
+  const exact = [...candidates].filter((c) => c + offset(c) === wall);
+  return exact.length > 0 ? Math.min(...exact) : Math.max(first, second);
 }

@@ -14,7 +14,11 @@ function define(code: string, statusCode: number, message: string): ErrorDefinit
 
 export const Errors = {
   LH_E_CONFIG_INVALID: define('LH_E_CONFIG_INVALID', 500, 'Invalid configuration: %s'),
-  LH_E_UNAUTHORIZED: define('LH_E_UNAUTHORIZED', 401, 'Missing or invalid admin token: send Authorization: Bearer <token>'),
+  LH_E_UNAUTHORIZED: define('LH_E_UNAUTHORIZED', 401, 'Missing or invalid credentials: send Authorization: Bearer <token>, or sign in'),
+  LH_E_SESSION_EXPIRED: define('LH_E_SESSION_EXPIRED', 401, 'The session has expired; sign in again'),
+  LH_E_FORBIDDEN: define('LH_E_FORBIDDEN', 403, 'A %s may not %s %s; it needs an admin token'),
+  LH_E_CSRF: define('LH_E_CSRF', 403, 'Refused a cross-site or unconfirmed request: %s'),
+  LH_E_TOKEN_NOT_FOUND: define('LH_E_TOKEN_NOT_FOUND', 404, 'No API token with id %s'),
   LH_E_WEBHOOK_UNAUTHORIZED: define('LH_E_WEBHOOK_UNAUTHORIZED', 401, 'Webhook credentials rejected: %s'),
   LH_E_SOURCE_NOT_FOUND: define('LH_E_SOURCE_NOT_FOUND', 404, 'No source with id %s'),
   LH_E_LEAD_NOT_FOUND: define('LH_E_LEAD_NOT_FOUND', 404, 'No lead with id %s'),
@@ -53,6 +57,8 @@ export const Errors = {
   LH_E_STORE_COPY_SOURCE: define('LH_E_STORE_COPY_SOURCE', 400, 'Cannot copy from %s: %s'),
   LH_E_STORE_COPY_TARGET_NOT_EMPTY: define('LH_E_STORE_COPY_TARGET_NOT_EMPTY', 409, 'The PostgreSQL target %s already holds data (%s) and no unfinished copy; copy into an empty database or schema'),
   LH_E_STORE_COPY_MISMATCH: define('LH_E_STORE_COPY_MISMATCH', 409, 'The copy differs from the source in table %s (%s); see the summary above, and run the copy again into an empty target'),
+  LH_E_TOO_MANY_STREAMS: define('LH_E_TOO_MANY_STREAMS', 503, 'Too many live streams are open (%s, the most); close one (another tab?) or retry later'),
+  LH_E_NOT_ACCEPTABLE: define('LH_E_NOT_ACCEPTABLE', 406, '%s answers %s only: send Accept: %s'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof Errors;

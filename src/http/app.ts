@@ -2,11 +2,14 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
+import { ThreadRuleEvaluator } from '../delivery/rule-evaluator.js';
+import { LiveHub, type LiveOptions } from '../live/hub.js';
 import type { Store } from '../storage/port.js';
-import { registerAdminApi } from './admin-auth.js';
+import { Authenticator, registerAdminApi } from './admin-auth.js';
 import { registerErrorHandler, toErrorReply } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
+import { consoleRoutes } from './console-routes.js';
 import { inboundRoutes, type WebhookMetrics } from './routes/inbound.js';
 import { heldRequestRoutes } from './routes/held-requests.js';
 import { leadRoutes } from './routes/leads.js';
@@ -14,12 +17,19 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { requestRoutes } from './routes/requests.js';
 import { sourceRoutes } from './routes/sources.js';
+import { sessionRoutes } from './routes/session.js';
+import { filterTrialRoutes } from './routes/filter-trial.js';
+import { leadsCsvRoutes } from './routes/leads-csv.js';
+import { liveRoutes } from './routes/live.js';
+import { statsRoutes } from './routes/stats.js';
+import { testLeadRoutes } from './routes/test-leads.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 /** A LeadPro JWT carries the whole lead and can exceed Node's 16 KiB default (providers.md §1.2). */
 export const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs' | 'maxDestinations' | 'timeZone'>;
+  config: Pick<Config, 'bodyLimit' | 'publicUrl' | 'logLevel' | 'allowPrivateDestinations' | 'secretOverlapHours' | 'deliveryTimeoutMs' | 'maxDestinations' | 'timeZone' | 'ruleTimeoutMs'>;
   /** Reload destinations into the delivery planner after they change. */
   refreshDestinations: () => Promise<void>;
   store: Store;
@@ -31,6 +41,12 @@ export interface AppDeps {
   logStream?: { write(line: string): void };
   /** Told every webhook answered and stored (metrics); none by default. */
   webhookMetrics?: WebhookMetrics;
+  /** The clock of sessions and last-used times (tests inject one); the system clock by default. */
+  clock?: () => Date;
+  /** The built console (console/dist by default; see src/http/console-routes.ts). */
+  consoleDir?: string;
+  /** Bounds of the live lead stream, `GET /api/live` (tests shorten the keep-alive); src/live/hub.ts defaults. */
+  live?: Partial<LiveOptions>;
 }
 
 /** Build the HTTP app: routes, auth and error mapping. It never listens (see main.ts). */
@@ -38,7 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.token'],
+      redact: ['req.headers.authorization', 'req.headers.token', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
       ...(deps.logStream === undefined ? {} : { stream: deps.logStream }),
     },
     bodyLimit: deps.config.bodyLimit,
@@ -54,7 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // route or its hooks: answer it in our error shape too, rather than Fastify's own.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toErrorReply(error, deps.config.bodyLimit);
-      void reply.code(status).header('x-content-type-options', 'nosniff').send(body);
+      // No route ran, so the admin API's no-store was not set: an error answer is never worth caching either.
+      void reply.code(status).header('x-content-type-options', 'nosniff').header('cache-control', 'no-store').send(body);
     },
   });
   registerErrorHandler(app, deps.config.bodyLimit);
@@ -66,10 +83,32 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before any route: it documents routes as they are registered (GET /openapi.json, public: no data).
   await registerOpenApi(app, deps.version);
   // First of the routes, so that its startup check sees every route registered after it.
+  // Who is calling: the first-start admin token, a named API token, or a session cookie (src/http/admin-auth.ts).
+  const authenticator = new Authenticator({
+    adminToken: deps.adminToken,
+    store: deps.store.auth,
+    publicUrl: deps.config.publicUrl,
+    ...(deps.clock === undefined ? {} : { now: deps.clock }),
+    log: app.log,
+  });
+  // The live lead stream's hub, and the rule thread of filter trials (apart from the delivery worker's,
+  // so that trying a filter never delays a delivery): streams end before the server stops listening.
+  const live = new LiveHub(deps.store.console, deps.live, app.log);
+  const trialRules = new ThreadRuleEvaluator({ deadlineMs: deps.config.ruleTimeoutMs, log: app.log });
+  app.addHook('preClose', async () => live.close());
+  app.addHook('onClose', async () => trialRules.close());
   await registerAdminApi(app, {
     adminToken: deps.adminToken,
+    authenticator,
     routes: (api) => {
+      sessionRoutes(api, authenticator);
+      tokenRoutes(api, deps.store.auth, deps.clock);
       sourceRoutes(api, deps.store, deps.config.publicUrl);
+      testLeadRoutes(api, deps.store, deps.version);
+      statsRoutes(api, deps.store, { timeZone: deps.config.timeZone });
+      leadsCsvRoutes(api, deps.store, { timeZone: deps.config.timeZone });
+      liveRoutes(api, live);
+      filterTrialRoutes(api, deps.store, trialRules);
       leadRoutes(api, deps.store, { timeZone: deps.config.timeZone });
       requestRoutes(api, deps.store);
       heldRequestRoutes(api, deps.store);
@@ -90,6 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Public by design: liveness/readiness show no data; a webhook is authenticated by its source's credentials.
   healthRoutes(app, deps.version, deps.store);
+  // Public too: the console's page and scripts hold no data (it reads everything from /api with a session).
+  consoleRoutes(app, deps.consoleDir === undefined ? {} : { dir: deps.consoleDir });
   await app.register(inboundRoutes, {
     store: deps.store,
     bodyLimit: deps.config.bodyLimit,

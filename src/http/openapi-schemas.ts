@@ -17,6 +17,7 @@ export const API_TAGS = {
   requests: 'Webhooks as received (stored raw), refused webhooks, reprocessing and held webhooks.',
   destinations: 'Where lead events are forwarded, signed; rule filters, replay and test sends.',
   deliveries: 'One event to one destination: status, attempts and manual retry.',
+  auth: 'Signing in (browser sessions, with a CSRF token for changes) and named API tokens with roles (admin, viewer).',
 } as const;
 export type ApiTag = keyof typeof API_TAGS;
 
@@ -80,7 +81,9 @@ export type ComponentName =
   | 'RuleTemplate'
   | 'Destination'
   | 'Delivery'
-  | 'TestSend';
+  | 'TestSend'
+  | 'ApiToken'
+  | 'Session';
 
 const COMPONENTS: Record<ComponentName, Record<string, unknown>> = {
   Error: {
@@ -112,6 +115,9 @@ const COMPONENTS: Record<ComponentName, Record<string, unknown>> = {
     effectiveCountry: string,
     setup: { type: 'array', items: string },
     refusals: refusalCounts,
+    lastReceivedAt: { ...nullableTime, description: 'GET /api/sources and /api/sources/:id: receipt time of its newest stored webhook, test leads sent with POST /api/sources/:id/test-lead left out; null when none' },
+    refusedCount: { ...integer, description: 'GET /api/sources and /api/sources/:id: webhooks refused for bad credentials, every one counted (not only the last 50 kept, GET /api/requests?status=rejected&sourceId=)' },
+    quarantinedCount: { ...integer, description: 'GET /api/sources and /api/sources/:id: its stored requests quarantined and not reprocessed to success since (as GET /api/stats quarantinedWaiting counts them)' },
     createdAt: time,
     updatedAt: time,
   }),
@@ -165,6 +171,7 @@ const COMPONENTS: Record<ComponentName, Record<string, unknown>> = {
     leadIds: { type: 'array', items: string },
     reprocessedAt: nullableTime,
     reprocessCount: integer,
+    isTestSend: { type: 'boolean', description: 'Sent with POST /api/sources/:id/test-lead: its leads are test leads, also when reprocessed or applied' },
     body: nullableString,
     bodyBase64: nullableString,
   }),
@@ -240,6 +247,21 @@ const COMPONENTS: Record<ComponentName, Record<string, unknown>> = {
     deliveredAt: nullableTime,
     attempts: { type: 'array', items: anyObject },
     event: {},
+  }),
+  ApiToken: object('A named API token. `token` itself only in the answer that created it (it is stored only as a hash).', ['id', 'name', 'role', 'createdAt', 'lastUsedAt'], {
+    id: string,
+    name: string,
+    role: { type: 'string', enum: ['admin', 'viewer'] },
+    createdAt: time,
+    lastUsedAt: { type: ['string', 'null'], description: 'Last use (by bearer or by a session made with it), to the minute; null: never' },
+    revokedAt: nullableTime,
+    token: { type: 'string', description: 'The token (`lht_…`): shown once, at creation' },
+  }),
+  Session: object('Who is signed in. Send `csrfToken` as `X-CSRF-Token` with every change made with the session cookie.', ['name', 'role', 'csrfToken', 'expiresAt'], {
+    name: string,
+    role: { type: 'string', enum: ['admin', 'viewer'] },
+    csrfToken: { type: ['string', 'null'], description: 'null when authenticated by bearer token (no CSRF token needed)' },
+    expiresAt: { type: ['string', 'null'], description: 'When the session ends unless used again (12 h idle, 7 days at most); null for a bearer token' },
   }),
   TestSend: object('What a test event sent to a destination came to', ['ok', 'eventId', 'status', 'latencyMs', 'error'], {
     ok: boolean(),

@@ -2,12 +2,14 @@ import { hubError } from '../core/errors.js';
 import { getProvider } from '../providers/index.js';
 import type { IngestResult, Store } from '../storage/port.js';
 import { jobFromParse } from './prepare-items.js';
+import { asTestLeads } from './test-send.js';
 
 /**
  * Run a stored request's exact bytes through today's mapping again, e.g. after a mapping fix.
  * Items already applied are duplicates by their idempotency keys, so reprocessing is safe to repeat.
  * The outcome is recorded beside the request (its own, as answered, never changes).
- * Credentials are not checked again: they were verified when the request was accepted.
+ * Credentials are not checked again: they were verified when the request was accepted. A test send
+ * (`POST /api/sources/:id/test-lead`) stays one: its leads are test leads again.
  */
 export async function reprocessRequest(store: Store, requestId: string, now: Date): Promise<IngestResult> {
   const request = await store.getRequest(requestId);
@@ -21,5 +23,5 @@ export async function reprocessRequest(store: Store, requestId: string, now: Dat
   const ctx = { defaultCountry: source.defaultCountry ?? adapter.homeCountry, receivedAt };
   // Every item, also those past the per-webhook limit: an admin asked for this work.
   const job = jobFromParse(adapter, adapter.parse(req, request.authPayload), ctx, Infinity);
-  return store.reprocess(requestId, job, now.toISOString());
+  return store.reprocess(requestId, request.isTestSend ? asTestLeads(job) : job, now.toISOString());
 }

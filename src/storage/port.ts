@@ -1,5 +1,7 @@
 import type { Lead, LeadPatch, ProviderId, TimelineEntry } from '../core/lead.js';
 import type { SourceCredentials } from '../core/source-credentials.js';
+import type { AuthStore } from './auth-port.js';
+import type { ConsoleStore } from './console-port.js';
 import type { DeliveryStore } from './delivery-port.js';
 import type { RefusalStore } from './refusal-port.js';
 
@@ -130,6 +132,11 @@ export interface InboundRecord {
   body: Buffer;
   /** Payload carried by the credential itself (LeadPro JWT claims), kept for reprocessing. */
   authPayload: unknown;
+  /**
+   * A sample lead sent by `POST /api/sources/:id/test-lead` (never a webhook): kept with the request,
+   * so that its leads stay test leads when it is reprocessed or applied. Absent: false.
+   */
+  isTestSend?: boolean;
 }
 
 /** `raw` is the provider's own JSON item (rules over `payload` read it). */
@@ -190,6 +197,8 @@ export interface StoredRequest {
   reprocessedAt: string | null;
   /** How many times the request was reprocessed (all of them, kept or not). */
   reprocessCount: number;
+  /** Sent by `POST /api/sources/:id/test-lead`: its leads are test leads, reprocessed or not. */
+  isTestSend: boolean;
 }
 
 export interface StoredRequestWithBody extends StoredRequest {
@@ -289,6 +298,8 @@ export interface HeldRequestQuery {
 export interface RequestQuery {
   sourceId?: string;
   status?: RequestStatus;
+  /** Only requests that touched this lead (any item with its id, as answered or reprocessed: `lead_requests`). */
+  leadId?: string;
   limit: number;
   cursor?: string;
 }
@@ -307,6 +318,10 @@ export interface Store {
   readonly delivery: DeliveryStore;
   /** Refused webhooks of known sources: a bounded ring per source, and counts. */
   readonly refusals: RefusalStore;
+  /** Named API tokens and browser sessions (src/storage/auth-port.ts). */
+  readonly auth: AuthStore;
+  /** The console's reads (stats, recent events, leads by id) and lead change notices (src/storage/console-port.ts). */
+  readonly console: ConsoleStore;
 
   createSource(source: NewSource): Promise<SourceRecord>;
   /** By public id. Includes deleted sources (the caller decides); null when unknown. */

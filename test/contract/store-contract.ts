@@ -10,6 +10,9 @@ import { erasureContract, ingestContract, sourcesContract } from './contract-ing
 import { searchContract } from './contract-search.js';
 import { claimsContract, completionContract, nextDueContract, outboxContract } from './contract-delivery.js';
 import { refusalsContract } from './contract-refusals.js';
+import { consoleContract } from './contract-stats.js';
+import { sourceActivityContract } from './contract-source-activity.js';
+import { authContract } from './contract-auth.js';
 import type { MakeStore } from './inputs.js';
 
 export type { MakeStore, StoreHandle } from './inputs.js';
@@ -29,5 +32,8 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     nextDueContract(makeStore);
     completionContract(makeStore);
     refusalsContract(makeStore);
+    consoleContract(makeStore);
+    sourceActivityContract(makeStore);
+    authContract(makeStore);
   });
 }

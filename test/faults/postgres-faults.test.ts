@@ -167,12 +167,12 @@ describe('PostgreSQL storage faults (a private cluster)', { skip: skip ?? false 
     try {
       const pending = send();
       await eventually(
-        async () => (await cluster.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'leadhook' AND wait_event_type = 'Lock'", 'leadhook'))[0]!.rowCount! > 0,
+        async () => (await cluster.sql("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'leadhook %' AND wait_event_type = 'Lock'", 'leadhook'))[0]!.rowCount! > 0,
         RECOVERY_MS,
         'a webhook waiting for the lock',
       );
       const watching = healthShows('unavailable');
-      const killed = await cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'leadhook'", 'leadhook');
+      const killed = await cluster.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'leadhook %'", 'leadhook');
       assert.ok(killed[0]!.rowCount! > 0);
       const answer = await pending;
       assert.equal(answer.status, 503);

@@ -181,10 +181,13 @@ describe('admin API: no spelling of a path reaches an admin handler without the 
     assert.ok(reached > 0, 'some spellings reached an admin handler, so the property is not vacuous');
   });
 
-  it('leaves only the public webhook, health and API document routes outside the admin API', () => {
+  it('leaves only the public webhook, health, API document and console routes outside the admin API', () => {
     const outside = new Set(registeredRoutes(t).map(([, path]) => path).filter((path) => !path.startsWith('/api')));
     // /openapi.json describes the admin API and holds no data (test/integration/openapi.test.ts).
-    assert.deepEqual([...outside].sort(), ['/health', '/healthz', '/hooks/:token', '/openapi.json']);
+    // The console's page and built files hold no data either: it reads everything from /api with a
+    // session (test/integration/console-serving.test.ts, test/properties/console-routes.test.ts).
+    const consolePages = ['/', '/sign-in', '/leads', '/leads/:id', '/sources', '/sources/:id', '/requests', '/requests/:id', '/destinations', '/destinations/:id', '/tokens'];
+    assert.deepEqual([...outside].sort(), ['/health', '/healthz', '/hooks/:token', '/openapi.json', '/assets/:file', ...consolePages].sort());
   });
 
   it('refuses to start when a route under /api is registered outside the admin API plugin', async () => {

@@ -48,6 +48,7 @@ export interface RawResponse {
 /**
  * One HTTP request with full control over the headers (none is added: no content type unless
  * given, an empty one if given as ''), through node:http rather than fetch, which adds its own.
+ * An event stream is answered with its status and headers only (it never ends by itself).
  */
 export function send(t: TestServer, method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<RawResponse> {
   const url = new URL(t.url);
@@ -55,6 +56,11 @@ export function send(t: TestServer, method: string, path: string, options: { hea
   const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-length': String(body.length) }), ...options.headers };
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '', json: undefined });
+        res.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

@@ -8,6 +8,8 @@ import { findRuleTemplate, RULE_TEMPLATES } from '../../delivery/rule-templates.
 import { newSigningSecret } from '../../delivery/signing.js';
 import type { DestinationChanges, DestinationRecord } from '../../storage/delivery-port.js';
 import type { Store } from '../../storage/port.js';
+import { viewerDestination } from '../../auth/redaction.js';
+import { isViewer } from '../admin-auth.js';
 import { answer, idParams, list, NO_CONTENT, operation, ref } from '../openapi-schemas.js';
 
 export interface DestinationRouteDeps {
@@ -110,13 +112,20 @@ export function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDe
   app.get(
     '/api/destinations',
     { schema: operation('destinations', 'listDestinations', 'List the destinations (without their secrets)', { 200: answer('Every destination', list('Destination', 'The destinations')) }) },
-    async () => ({ items: (await store.delivery.listDestinations()).map((d) => destinationOut(d, false)) }),
+    async (request) => {
+      const items = (await store.delivery.listDestinations()).map((d) => destinationOut(d, false));
+      // destinationOut shows no secret outside create and rotate; for a viewer it is also taken out explicitly.
+      return { items: isViewer(request) ? items.map(viewerDestination) : items };
+    },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/destinations/:id',
     { schema: { ...operation('destinations', 'getDestination', 'One destination, with its health and rule failures', { 200: answer('The destination', ref('Destination')) }), params } },
-    async (request) => destinationOut(await mustGet(store, request.params.id), false),
+    async (request) => {
+      const out = destinationOut(await mustGet(store, request.params.id), false);
+      return isViewer(request) ? viewerDestination(out) : out;
+    },
   );
 
   app.patch<{ Params: { id: string }; Body: DestinationPatch }>(
@@ -176,7 +185,8 @@ async function checkedUrl(url: string, allowPrivate: boolean): Promise<string> {
   return check.url.toString();
 }
 
-function checkedFilter(filter: string | null, template: string | undefined): string | null {
+/** A filter (or a rule template) checked as destinations take it: LH_E_FILTER_INVALID or LH_E_FILTER_TOO_COSTLY with its position otherwise. */
+export function checkedFilter(filter: string | null, template: string | undefined): string | null {
   if (template !== undefined) {
     if (filter !== null) throw new HubError('LH_E_VALIDATION', ['give either filter or filterTemplate, not both']);
     const t = findRuleTemplate(template);

@@ -10,7 +10,8 @@ import type { LeadQuery, Store } from '../../storage/port.js';
 import { answer, idParams, operation, page, ref } from '../openapi-schemas.js';
 import { ERASURE_BY, erasureActor } from './held-requests.js';
 
-interface LeadsQueryIn {
+/** The query of `GET /api/leads` (and, without cursor and limit, of `GET /api/leads.csv`). */
+export interface LeadsQueryIn {
   phone?: string;
   email?: string;
   q?: string;
@@ -44,6 +45,21 @@ const str = { type: 'string', minLength: 1, maxLength: 500 } as const;
 const dateFilter = { ...str, description: 'A date (2026-12-01, read in LEADHOOK_TIMEZONE) or an ISO 8601 time' } as const;
 const params = idParams('lead');
 
+/** The filters of `GET /api/leads` as query-string schema properties (paging apart); `GET /api/leads.csv` takes the same. */
+export const LEAD_FILTERS = {
+  phone: { ...str, description: 'A phone number as typed, in any format' },
+  email: str,
+  q: { ...str, description: 'Text found in a name, e-mail, phone or id' },
+  stage: { ...str, description: `One of ${STAGES.join(', ')}` },
+  provider: { ...str, description: `One of ${Object.keys(providers).join(', ')}` },
+  sourceId: str,
+  isTest: { type: 'string', enum: ['true', 'false', 'all'], description: 'Test leads: only them (true), none (false, the default) or both (all)' },
+  firstSeenSince: dateFilter,
+  firstSeenUntil: dateFilter,
+  lastActivitySince: dateFilter,
+  lastActivityUntil: dateFilter,
+} as const;
+
 /** The regions a typed phone number is read in: every provider's home country. */
 const SEARCH_REGIONS = [...new Set(Object.values(providers).map((p) => p.homeCountry))];
 
@@ -58,17 +74,7 @@ export function leadRoutes(app: FastifyInstance, store: Store, options: LeadRout
           type: 'object',
           additionalProperties: false,
           properties: {
-            phone: { ...str, description: 'A phone number as typed, in any format' },
-            email: str,
-            q: { ...str, description: 'Text found in a name, e-mail, phone or id' },
-            stage: { ...str, description: `One of ${STAGES.join(', ')}` },
-            provider: { ...str, description: `One of ${Object.keys(providers).join(', ')}` },
-            sourceId: str,
-            isTest: { type: 'string', enum: ['true', 'false', 'all'], description: 'Test leads: only them (true), none (false, the default) or both (all)' },
-            firstSeenSince: dateFilter,
-            firstSeenUntil: dateFilter,
-            lastActivitySince: dateFilter,
-            lastActivityUntil: dateFilter,
+            ...LEAD_FILTERS,
             cursor: str,
             limit: { type: 'integer', minimum: 1, maximum: 500, description: 'Default 50' },
           },
@@ -131,7 +137,11 @@ function addDateBounds(query: LeadQuery, q: LeadsQueryIn, timeZone: string): voi
   }
 }
 
-function toLeadQuery(q: LeadsQueryIn, timeZone: string): LeadQuery {
+/**
+ * The store query of a `GET /api/leads` query: filters read and checked (a 400 naming the parameter
+ * otherwise), test leads left out unless asked for, 50 a page unless told.
+ */
+export function toLeadQuery(q: LeadsQueryIn, timeZone: string): LeadQuery {
   const query: LeadQuery = { limit: q.limit ?? 50 };
   addDateBounds(query, q, timeZone);
   if (q.stage !== undefined) {

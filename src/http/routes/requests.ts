@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { hubError } from '../../core/errors.js';
+import { HubError, hubError } from '../../core/errors.js';
 import { reprocessRequest } from '../../ingest/reprocess-request.js';
 import { webhookBody } from '../../ingest/receive-webhook.js';
 import type { RequestStatus, Store } from '../../storage/port.js';
@@ -9,6 +9,8 @@ import { isRefusalId, refusalOut } from './refusal-out.js';
 
 interface RequestsQueryIn {
   sourceId?: string;
+  /** Only the requests that touched this lead. */
+  leadId?: string;
   /** `rejected`: the refused webhooks kept per source, instead of stored requests. */
   status?: RequestStatus | 'rejected';
   limit?: number;
@@ -25,7 +27,7 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
     '/api/requests',
     {
       schema: {
-        ...operation('requests', 'listRequests', 'List the webhooks received, newest first; status=rejected lists the refused ones', {
+        ...operation('requests', 'listRequests', 'List the webhooks received, newest first; leadId: those that touched a lead; status=rejected lists the refused ones', {
           200: answer('A page of stored requests (with refused webhooks counted), or of refused webhooks', {
             type: 'object',
             required: ['items', 'nextCursor'],
@@ -42,6 +44,7 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
           additionalProperties: false,
           properties: {
             sourceId: { type: 'string', minLength: 1 },
+            leadId: { type: 'string', minLength: 1, description: 'Only the requests that touched this lead (any item with its id, as answered or reprocessed)' },
             status: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined', 'rejected'], description: 'rejected: the refused webhooks instead of the stored ones' },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
             cursor: { type: 'string', minLength: 1 },
@@ -50,13 +53,16 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request) => {
-      const { sourceId, status, limit, cursor } = request.query;
+      const { sourceId, leadId, status, limit, cursor } = request.query;
       const query = { limit: limit ?? 50, ...(sourceId ? { sourceId } : {}), ...(cursor ? { cursor } : {}) };
       if (status === 'rejected') {
+        if (leadId !== undefined) {
+          throw new HubError('LH_E_VALIDATION', ['leadId does not go with status=rejected: a refused webhook is never read, so it touches no lead'], { details: { field: 'leadId', location: 'query' } });
+        }
         const page = await store.refusals.list(query);
         return { items: page.items.map(refusalOut), nextCursor: page.nextCursor };
       }
-      const page = await store.listRequests({ ...query, ...(status ? { status } : {}) });
+      const page = await store.listRequests({ ...query, ...(status ? { status } : {}), ...(leadId ? { leadId } : {}) });
       // So that a list empty of stored requests still says when webhooks are being refused.
       return { ...page, refusals: await store.refusals.counts(sourceId) };
     },

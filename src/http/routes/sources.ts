@@ -5,7 +5,10 @@ import { PROVIDER_IDS } from '../../core/lead.js';
 import { checkSecret } from '../../core/source-secret.js';
 import { isSupportedCountry } from '../../core/normalize/phone.js';
 import { getProvider, isProviderId } from '../../providers/index.js';
+import type { SourceActivity } from '../../storage/console-port.js';
 import type { SourceChanges, SourceRecord, Store } from '../../storage/port.js';
+import { viewerSource } from '../../auth/redaction.js';
+import { isViewer } from '../admin-auth.js';
 import { answer, idParams, list, NO_CONTENT, operation, ref } from '../openapi-schemas.js';
 
 interface SourceIn {
@@ -72,6 +75,15 @@ export function sourceOut(source: SourceRecord, publicUrl: string | null, shown:
   };
 }
 
+/** Each source's activity as GET /api/sources and /api/sources/:id show it, by source id (none yet: null and zeros). */
+async function activityOf(store: Store, sourceIds: readonly string[]): Promise<(sourceId: string) => Omit<SourceActivity, 'sourceId'>> {
+  const byId = new Map((await store.console.sourceActivity(sourceIds)).map((a) => [a.sourceId, a]));
+  return (sourceId) => {
+    const found = byId.get(sourceId);
+    return { lastReceivedAt: found?.lastReceivedAt ?? null, refusedCount: Number(found?.refusedCount ?? 0), quarantinedCount: Number(found?.quarantinedCount ?? 0) };
+  };
+}
+
 /** Until when a replaced credential is still accepted: `hours` from `now`, or null (not at all) for 0. */
 function overlapUntil(now: Date, hours: number | undefined): string | null {
   const h = hours ?? DEFAULT_OVERLAP_HOURS;
@@ -131,8 +143,14 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
 
   app.get(
     '/api/sources',
-    { schema: operation('sources', 'listSources', 'List the sources (without their webhook URLs or secrets)', { 200: answer('Every source', list('Source', 'The sources')) }) },
-    async () => ({ items: (await store.listSources()).map((s) => sourceOut(s, publicUrl, { url: false, secret: false })) }),
+    { schema: operation('sources', 'listSources', 'List the sources (without their webhook URLs or secrets), each with its last webhook, refused and quarantined ones counted', { 200: answer('Every source', list('Source', 'The sources')) }) },
+    async (request) => {
+      const sources = await store.listSources();
+      // One read for the activity of every source.
+      const activity = await activityOf(store, sources.map((s) => s.id));
+      const items = sources.map((s) => ({ ...sourceOut(s, publicUrl, { url: false, secret: false }), ...activity(s.id) }));
+      return { items: isViewer(request) ? items.map(viewerSource) : items };
+    },
   );
 
   // With its refused webhooks counted (`leadhook requests list --status rejected --source <id>` shows them).
@@ -141,7 +159,9 @@ export function sourceRoutes(app: FastifyInstance, store: Store, publicUrl: stri
     { schema: { ...operation('sources', 'getSource', 'One source, with its webhook URL and its refused webhooks counted', { 200: answer('The source', ref('Source')) }), params } },
     async (request) => {
       const source = await mustGet(request.params.id);
-      return { ...sourceOut(source, publicUrl, ownView), refusals: await store.refusals.counts(source.id) };
+      // A viewer sees no credential: neither the secret nor the webhook URL (it carries the URL token).
+      const shown = isViewer(request) ? viewerSource(sourceOut(source, publicUrl, { url: false, secret: false })) : sourceOut(source, publicUrl, ownView);
+      return { ...shown, ...(await activityOf(store, [source.id]))(source.id), refusals: await store.refusals.counts(source.id) };
     },
   );
 

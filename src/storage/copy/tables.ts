@@ -72,6 +72,8 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
       ...text('body_sha256', 'auth_payload', 'items', 'reprocessed_at'),
       int('reprocess_count'),
       ...text('reprocesses'),
+      // A test send (sqlite 0013, postgres 0005).
+      { name: 'is_test_send', kind: 'bool' },
     ],
   },
   {
@@ -156,6 +158,14 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
     from: 'sqlite',
     key: ['id'],
     columns: [...text('id', 'delivery_id'), int('attempt_number'), ...text('started_at'), int('status_code'), int('latency_ms'), ...text('error', 'response_snippet')],
+  },
+  // Named API tokens and browser sessions (sqlite 0011, postgres 0003): hashes only, copied as they are.
+  { name: 'api_tokens', from: 'sqlite', key: ['id'], columns: text('id', 'name', 'role', 'token_hash', 'created_at', 'last_used_at', 'revoked_at') },
+  {
+    name: 'sessions',
+    from: 'sqlite',
+    key: ['secret_hash'],
+    columns: text('secret_hash', 'token_id', 'admin_token_hash', 'name', 'role', 'created_at', 'last_seen_at', 'expires_at'),
   },
   { name: 'settings', from: 'admin-token-file', key: ['name'], columns: text('name', 'value') },
 ];

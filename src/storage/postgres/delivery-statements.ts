@@ -13,7 +13,6 @@ export const CHANNEL_SQL = `'leadhook_deliveries_' || left(md5(current_schema())
 const RELEASE = `UPDATE deliveries SET status = 'pending', claimed_until = NULL, claimed_by = NULL, updated_at = $1`;
 
 export const SQL = {
-  channel: `SELECT ${CHANNEL_SQL} AS channel`,
   notify: `SELECT pg_notify(${CHANNEL_SQL}, $1)`,
   /** The claim and outcome bookkeeping may skip the WAL flush (see DeliveryStore.completeAttempt). */
   relaxCommit: 'SET LOCAL synchronous_commit TO off',

@@ -160,6 +160,7 @@ export class PgIngestBatcher {
           bodySha256: record.bodySha256,
           authPayload: record.authPayload === undefined ? null : JSON.stringify(record.authPayload),
           items: JSON.stringify(record.items),
+          isTestSend: r.isTestSend === true,
         });
         for (const plan of planned.writes.plans) lookups.record(r.sourceId, plan);
         writes.plans.push(...planned.writes.plans);

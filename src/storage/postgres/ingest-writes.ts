@@ -221,6 +221,7 @@ export interface RequestRowWrite {
   bodySha256: string;
   authPayload: string | null;
   items: string;
+  isTestSend: boolean;
 }
 
 /** Insert the `requests` rows of a batch, in one statement. */
@@ -229,8 +230,8 @@ export async function insertRequests(client: pg.PoolClient, rows: readonly Reque
   const col = <K extends keyof RequestRowWrite>(k: K) => rows.map((r) => r[k]);
   await client.query({
     name: 'lh_ingest_write_requests',
-    text: `INSERT INTO requests (id, source_id, provider, received_at, status, reason, http_status, content_type, headers, body, body_sha256, auth_payload, items)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[], $13::text[])`,
+    text: `INSERT INTO requests (id, source_id, provider, received_at, status, reason, http_status, content_type, headers, body, body_sha256, auth_payload, items, is_test_send)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::text[], $13::text[], $14::boolean[])`,
     values: [
       col('id'),
       col('sourceId'),
@@ -245,6 +246,7 @@ export async function insertRequests(client: pg.PoolClient, rows: readonly Reque
       col('bodySha256'),
       col('authPayload'),
       col('items'),
+      col('isTestSend'),
     ],
   });
 }

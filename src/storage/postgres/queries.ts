@@ -84,19 +84,23 @@ const COUNTS = `CASE jsonb_typeof(r.items::jsonb) WHEN 'array' THEN (
 export async function listRequests(q: pg.Pool, query: RequestQuery): Promise<Page<StoredRequest>> {
   const where: string[] = [];
   const p = new Params();
-  if (query.sourceId !== undefined) where.push(`source_id = ${p.add(query.sourceId)}`);
-  if (query.status !== undefined) where.push(`status = ${p.add(query.status)}`);
-  if (query.cursor !== undefined) where.push(`id < ${p.add(decodeCursor(query.cursor).id)}`);
+  // With `leadId`, the lead's range of `lead_requests` (its primary key) drives the read, newest first.
+  const id = query.leadId === undefined ? 'r.id' : 'lr.request_id';
+  if (query.leadId !== undefined) where.push(`lr.lead_id = ${p.add(query.leadId)}`);
+  if (query.sourceId !== undefined) where.push(`r.source_id = ${p.add(query.sourceId)}`);
+  if (query.status !== undefined) where.push(`r.status = ${p.add(query.status)}`);
+  if (query.cursor !== undefined) where.push(`${id} < ${p.add(decodeCursor(query.cursor).id)}`);
+  const from = query.leadId === undefined ? 'requests r' : 'lead_requests lr JOIN requests r ON r.id = lr.request_id';
   const listed = p.add(ITEM_LIMITS.listed);
-  const sql = `SELECT id, source_id, provider, received_at, status, reason, http_status, content_type, headers,
-                      octet_length(body) AS body_size, body_sha256, reprocessed_at, reprocess_count,
+  const sql = `SELECT r.id, r.source_id, r.provider, r.received_at, r.status, r.reason, r.http_status, r.content_type, r.headers,
+                      octet_length(r.body) AS body_size, r.body_sha256, r.reprocessed_at, r.reprocess_count, r.is_test_send,
                       (SELECT coalesce(jsonb_agg(v ORDER BY n), '[]'::jsonb) FROM jsonb_array_elements(${OUTCOMES}) WITH ORDINALITY AS e(v, n)
                         WHERE n <= ${listed})::text AS items_listed,
                       (SELECT coalesce(jsonb_agg(lead_id ORDER BY first), '[]'::jsonb) FROM (
                          SELECT v ->> 'leadId' AS lead_id, min(n) AS first FROM jsonb_array_elements(${OUTCOMES}) WITH ORDINALITY AS e(v, n)
                          WHERE v ->> 'leadId' IS NOT NULL GROUP BY 1 ORDER BY 2 LIMIT ${listed}) d)::text AS lead_ids,
                       (${COUNTS})::text AS item_counts
-               FROM requests r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p.add(query.limit + 1)}`;
+               FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${id} DESC LIMIT ${p.add(query.limit + 1)}`;
   const rows = (await q.query<RequestListRow>(sql, p.values)).rows;
   return page(rows, query.limit, toListedRequest, (r) => [r.received_at, r.id]);
 }

@@ -30,6 +30,8 @@ import { toRequestWithBody, type RequestRow } from '../rows/request-rows.js';
 import { toSource, type SourceRow } from '../rows/source-rows.js';
 import { decodeReprocesses } from '../sqlite/request-reprocesses.js';
 import { updatedSourceParams } from '../../core/source-changes.js';
+import { PgAuthStore } from './auth-store.js';
+import { PgConsoleStore } from './console-store.js';
 import { PgDatabase, type PgDatabaseOptions } from './database.js';
 import { PostgresDeliveryStore } from './delivery-store.js';
 import { discardHeldRequest, eraseLead, releaseHeldRequest, selectErasure } from './erasure.js';
@@ -96,6 +98,8 @@ const SOURCE_COLUMNS = `id, provider, name, url_token, previous_url_token, previ
 export class PostgresStore implements Store {
   readonly delivery: PostgresDeliveryStore;
   readonly refusals: PgRefusalStore;
+  readonly auth: PgAuthStore;
+  readonly console: PgConsoleStore;
   private readonly batcher: PgIngestBatcher;
   private readonly sources = new SourceCache({ maxAgeMs: SOURCE_CACHE_MAX_AGE_MS });
 
@@ -105,6 +109,8 @@ export class PostgresStore implements Store {
   ) {
     this.delivery = new PostgresDeliveryStore(db, options.instanceId === undefined ? {} : { instanceId: options.instanceId });
     this.refusals = new PgRefusalStore(db);
+    this.auth = new PgAuthStore(db);
+    this.console = new PgConsoleStore(db, this.delivery.instanceId);
     this.batcher = new PgIngestBatcher(db, this.delivery, options.commitBatchMax ?? 512);
     db.onRecovered(() => this.sources.clear());
   }
@@ -187,7 +193,9 @@ export class PostgresStore implements Store {
 
   /** Store a webhook: with the next group commit (PgIngestBatcher), resolved once committed. */
   async ingest(job: IngestJob): Promise<IngestResult> {
-    return this.batcher.ingest(job);
+    const result = await this.batcher.ingest(job);
+    this.console.committed(result.items);
+    return result;
   }
 
   async reprocess(requestId: string, job: Omit<IngestJob, 'request'>, now: string): Promise<IngestResult> {
@@ -208,6 +216,7 @@ export class PostgresStore implements Store {
       return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
+    this.console.committed(result.items);
     return result;
   }
 
@@ -274,6 +283,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.console.close();
     await this.delivery.close();
     await this.db.close();
   }

@@ -22,6 +22,8 @@ export interface RequestRow {
   reprocess_count: number;
   /** JSON, see sqlite/request-reprocesses.ts; null when none kept. */
   reprocesses: string | null;
+  /** 0/1 on SQLite, a boolean on PostgreSQL (migrations 0013 / 0005). */
+  is_test_send: number | boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ function toRequestHead(row: RequestListRow | RequestRow): RequestHead {
     bodySize: 'body' in row ? row.body.length : row.body_size,
     reprocessedAt: row.reprocessed_at,
     reprocessCount: row.reprocess_count,
+    isTestSend: row.is_test_send === true || row.is_test_send === 1,
   };
 }
 

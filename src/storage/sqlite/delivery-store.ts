@@ -24,6 +24,7 @@ import type {
 } from '../delivery-port.js';
 import type { Page } from '../port.js';
 import type { CommitBatcher } from './commit-batcher.js';
+import type { ConnectionView } from './connection-view.js';
 import { toAttempt, toDelivery, toDestination, type AttemptRow, type DeliveryRow, type DestinationRow } from './delivery-rows.js';
 import type { DeliveryStatements } from './delivery-statements.js';
 
@@ -37,11 +38,8 @@ function statusLiteral(status: DeliveryStatus): DeliveryStatus {
  * The ingest store's current connection: it is replaced after a read-only or I/O fault, so
  * statements are looked up on every use, never kept.
  */
-export interface SqliteConnectionView {
-  readonly db: Database.Database;
+export interface SqliteConnectionView extends ConnectionView {
   readonly st: DeliveryStatements;
-  /** Run a read outside the group commit; storage faults become LH_E_STORE_* errors (503). */
-  read<T>(work: () => T): T;
 }
 
 /** Outbound delivery on SQLite: shares the connection and the group commit of the ingest store. */

@@ -5,13 +5,7 @@ import { RefusalQueue, refusalWrites } from '../../ingest/refusal-ring.js';
 import type { NewRefusal, RefusalCounts, RefusalQuery, RefusalStore, StoredRefusal } from '../refusal-port.js';
 import { toRefusal, type RefusalRow } from '../rows/refusal-rows.js';
 import type { CommitBatcher } from './commit-batcher.js';
-
-/** The store's current connection (replaced after a fault) and its read wrapper. */
-export interface RefusalConnectionView {
-  readonly db: Database.Database;
-  /** Run a read outside the group commit; storage faults become LH_E_STORE_* errors (503). */
-  read<T>(work: () => T): T;
-}
+import { perConnection, type ConnectionView } from './connection-view.js';
 
 /** The list order: receipt time, then the refusal's number in its source (fixed width, so text order is number order). */
 const SORT_KEY = `received_at || printf('#%015d', seq)`;
@@ -44,14 +38,14 @@ function prepare(db: Database.Database) {
  * refusal per commit at most, and the table never holds more than the ring per source.
  */
 export class SqliteRefusalStore implements RefusalStore {
-  private readonly statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
+  private readonly statements = perConnection(prepare);
   /** Refusals waiting for the next flush, coalesced per source (ingest/refusal-ring.ts). */
   private readonly pending = new RefusalQueue();
   /** The queued flush every refusal recorded before it runs waits for. */
   private queued: Promise<void> | null = null;
 
   constructor(
-    private readonly c: RefusalConnectionView,
+    private readonly c: ConnectionView,
     private readonly batcher: CommitBatcher,
   ) {}
 
@@ -113,12 +107,6 @@ export class SqliteRefusalStore implements RefusalStore {
   }
 
   private st(): ReturnType<typeof prepare> {
-    const db = this.c.db;
-    let st = this.statements.get(db);
-    if (st === undefined) {
-      st = prepare(db);
-      this.statements.set(db, st);
-    }
-    return st;
+    return this.statements(this.c.db);
   }
 }

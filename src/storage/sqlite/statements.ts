@@ -30,9 +30,9 @@ export function prepareStatements(db: Database.Database) {
 
     insertRequest: db.prepare(
       `INSERT INTO requests (id, source_id, provider, received_at, status, reason, http_status, content_type,
-                             headers, body, body_sha256, auth_payload, items)
+                             headers, body, body_sha256, auth_payload, items, is_test_send)
        VALUES (@id, @sourceId, @provider, @receivedAt, @status, @reason, @httpStatus, @contentType,
-               @headers, @body, @bodySha256, @authPayload, @items)`,
+               @headers, @body, @bodySha256, @authPayload, @items, @isTestSend)`,
     ),
     // A reprocess is recorded beside the request (migration 0008); its own outcome is never changed.
     recordReprocess: db.prepare(

@@ -27,7 +27,9 @@ import type {
 } from '../port.js';
 import type { StorageObserver } from '../observer.js';
 import { applyItems } from './apply-ingest.js';
+import { SqliteAuthStore } from './auth-store.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { SqliteConsoleStore } from './console-store.js';
 import { prepareDeliveryStatements, type DeliveryStatements } from './delivery-statements.js';
 import { SqliteDeliveryStore } from './delivery-store.js';
 import { classifyStorageError, isSqliteFault, SILENT_LOG, StorageFaults, type StorageLog } from './faults.js';
@@ -145,6 +147,8 @@ export class SqliteStore implements Store {
   private appliedBusyMs: number;
   readonly delivery: SqliteDeliveryStore;
   readonly refusals: SqliteRefusalStore;
+  readonly auth: SqliteAuthStore;
+  readonly console: SqliteConsoleStore;
   /**
    * Sources by id and by URL token, read on every webhook. This process is the only writer of the
    * file (SQLite), so entries never age: the write methods below keep it exact, and it is emptied
@@ -198,6 +202,21 @@ export class SqliteStore implements Store {
       },
       this.batcher,
     );
+    this.auth = new SqliteAuthStore(
+      {
+        get db() {
+          return store.connection().db;
+        },
+        read: (work) => this.read(work),
+      },
+      this.batcher,
+    );
+    this.console = new SqliteConsoleStore({
+      get db() {
+        return store.connection().db;
+      },
+      read: (work) => this.read(work),
+    });
   }
 
   /** The current connection (bench and tests read pragmas through it). */
@@ -290,10 +309,12 @@ export class SqliteStore implements Store {
         bodySha256: plan.bodySha256,
         authPayload: plan.authPayload === undefined ? null : JSON.stringify(plan.authPayload),
         items: encodeItems(plan.items),
+        isTestSend: r.isTestSend === true ? 1 : 0,
       });
       return { requestId: r.id, status: plan.status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
+    this.console.committed(result.items);
     return result;
   }
 
@@ -318,6 +339,7 @@ export class SqliteStore implements Store {
       return { requestId, status, ...outcome };
     });
     if (deliveries > 0) this.delivery.notifyCommitted();
+    this.console.committed(result.items);
     return result;
   }
 
