@@ -18,6 +18,12 @@ export class ApiError extends Error {
   }
 }
 
+/** `error` as an ApiError: itself when it is one, else status 0 and code LH_E_CONSOLE with its message. */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, 'LH_E_CONSOLE', error instanceof Error ? error.message : String(error));
+}
+
 type Query = Record<string, string | number | boolean | undefined>;
 
 /** `path` with the defined query values appended. */

@@ -55,6 +55,8 @@ describe('stats ranges (property)', () => {
         for (const [i, d] of range.days.entries()) {
           assert.equal(d.day, isoDate(Date.parse(from) + i * DAY_MS));
           if (i > 0) assert.equal(d.since, range.days[i - 1]?.until, 'no gap, no overlap');
+          // A day the zone skipped (Kiribati's jump over the date line: no 1994-12-31 there) is empty.
+          if (d.since === d.until) continue;
           // Its first and last instants are that day in the zone; the instant before is the day before.
           assert.equal(localDate(new Date(d.since), zone), d.day);
           assert.equal(localDate(new Date(Date.parse(d.until) - 1), zone), d.day);

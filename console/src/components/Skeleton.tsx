@@ -1,5 +1,6 @@
 /** Placeholders of the final size while data loads, so nothing jumps when it arrives. */
 
+/** Placeholder rows of fixed height while a table loads. */
 export function SkeletonRows({ rows, columns }: { rows: number; columns: number }) {
   return (
     <>
@@ -22,6 +23,26 @@ export function SkeletonBlock({ lines = 3 }: { lines?: number }) {
       {Array.from({ length: lines }, (_, i) => (
         <span class="skeleton" key={i} />
       ))}
+    </div>
+  );
+}
+
+/** Placeholder cards of fixed height while a card list loads. */
+export function SkeletonCards({ count = 2 }: { count?: number }) {
+  return (
+    <div aria-hidden="true">
+      {Array.from({ length: count }, (_, i) => (
+        <SkeletonCard key={i} />
+      ))}
+    </div>
+  );
+}
+
+/** One card's place while it loads. */
+export function SkeletonCard() {
+  return (
+    <div class="card pg-card-skeleton" aria-hidden="true">
+      <span class="skeleton" />
     </div>
   );
 }

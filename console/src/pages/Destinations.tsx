@@ -1,13 +1,13 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiGet } from '../api.js';
-import { useTitle } from '../components/hooks.js';
+import { FormError, SuccessNote } from '../components/feedback.js';
+import { useLoad, useTitle } from '../components/hooks.js';
 import { AddDestinationForm } from '../components/pages/AddDestinationForm.js';
+import { CardList } from '../components/pages/cards.js';
 import { DestinationCard, type RevealedSecret } from '../components/pages/DestinationCard.js';
 import { FailedDeliveries } from '../components/pages/FailedDeliveries.js';
-import { Empty, FormError, SkeletonCards } from '../components/pages/feedback.js';
-import type { Delivery, Destination, Page, Stats } from '../components/pages/types.js';
-import { useLoad } from '../components/pages/use-load.js';
+import type { Delivery, Destination, Page, Stats } from '../types.js';
 import '../components/pages/pages.css';
 
 /**
@@ -79,38 +79,30 @@ export function DestinationsPage(p: { role: 'admin' | 'viewer'; params: Record<s
       </div>
       <p class="pg-lead">Where lead events are sent, signed, with retries. A rule decides which events each one gets.</p>
       {adding ? <AddDestinationForm onCreated={onCreated} onCancel={() => setAdding(false)} /> : null}
-      {deleted === null ? null : (
-        <p class="alert alert-success" role="status">
-          {deleted} was deleted.
-        </p>
-      )}
+      <SuccessNote>{deleted === null ? null : `${deleted} was deleted.`}</SuccessNote>
       <FormError error={list.error} />
-      {destinations === undefined || !ready ? (
-        list.error === undefined ? <SkeletonCards /> : null
-      ) : destinations.length === 0 ? (
-        <Empty>{admin ? 'No destinations yet. Use "Add destination" to forward leads to your CRM.' : 'No destinations yet. An admin adds them.'}</Empty>
-      ) : (
-        <ul class="pg-cards" aria-label="Destinations">
-          {destinations.map((d) => (
-            <li key={d.id}>
-              <DestinationCard
-                destination={d}
-                admin={admin}
-                focused={d.id === (created ?? p.params['id'])}
-                failed={failed[d.id]}
-                lastDeliveryError={lastErrors[d.id] ?? null}
-                revealed={revealed[d.id]}
-                onReveal={(values) => setRevealed((all) => ({ ...all, [d.id]: values }))}
-                onChanged={() => setTick((n) => n + 1)}
-                onDeleted={() => {
-                  setDeleted(d.name);
-                  setTick((n) => n + 1);
-                }}
-              />
-            </li>
-          ))}
-        </ul>
-      )}
+      <CardList
+        items={ready ? destinations : undefined}
+        failed={list.error !== undefined}
+        label="Destinations"
+        empty={admin ? 'No destinations yet. Use "Add destination" to forward leads to your CRM.' : 'No destinations yet. An admin adds them.'}
+        card={(d) => (
+          <DestinationCard
+            destination={d}
+            admin={admin}
+            focused={d.id === (created ?? p.params['id'])}
+            failed={failed[d.id]}
+            lastDeliveryError={lastErrors[d.id] ?? null}
+            revealed={revealed[d.id]}
+            onReveal={(values) => setRevealed((all) => ({ ...all, [d.id]: values }))}
+            onChanged={() => setTick((n) => n + 1)}
+            onDeleted={() => {
+              setDeleted(d.name);
+              setTick((n) => n + 1);
+            }}
+          />
+        )}
+      />
       {/* Below the cards: shown once they are, so it does not jump down while they load. */}
       <div hidden={!ready && list.error === undefined}>
         <FailedDeliveries admin={admin} destinations={destinations ?? []} reloadKey={tick} onRetried={() => setTick((n) => n + 1)} />

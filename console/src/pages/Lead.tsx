@@ -1,14 +1,17 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, apiGet, apiSend } from '../api.js';
+import { asApiError, type ApiError, apiGet, apiSend } from '../api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useLoad, useTitle } from '../components/hooks.js';
 import { SkeletonBlock } from '../components/Skeleton.js';
+import { useSources } from '../components/use-sources.js';
 import { formatDateTime, formatMs, formatPhone, formatStage } from '../format.js';
-import { decodeJwt, prettyJson, showJson } from '../jwt.js';
+import { prettyJson, showJson } from '../json-text.js';
+import { decodeJwt } from '../jwt.js';
+import { providerLabel } from '../providers.js';
 import { Link } from '../router.js';
 import type { PageProps } from '../session.js';
-import { providerLabel, type Delivery, type DestinationSummary, type LeadWithTimeline, type Page, type SourceSummary, type StoredRequest, type TimelineEntry } from '../types.js';
+import type { Attribution, Delivery, Destination, LeadWithTimeline, Page, RequestDetail, StoredRequest, TimelineEntry } from '../types.js';
 import { leadName } from './Leads.js';
 
 /** Requests listed per page (GET /api/requests?leadId=); each one's body is then opened (one call each). */
@@ -19,7 +22,7 @@ const MAX_DELIVERY_DETAILS = 30;
 
 export function LeadPage({ role, params }: PageProps) {
   const id = params['id'] ?? '';
-  const lead = useLoad(() => apiGet<LeadWithTimeline>(`/api/leads/${encodeURIComponent(id)}`), id);
+  const lead = useLoad(() => apiGet<LeadWithTimeline>(`/api/leads/${encodeURIComponent(id)}`), [id]);
   const name = lead.data === undefined ? (lead.error?.status === 404 ? 'Lead not found' : 'Lead') : leadName(lead.data);
   useTitle(name);
 
@@ -90,8 +93,7 @@ const dash = (v: string | null | undefined) => (v === null || v === undefined ||
 
 function LeadDetails({ lead, role }: { lead: LeadWithTimeline; role: PageProps['role'] }) {
   const p = lead.person;
-  const sources = useLoad(() => apiGet<{ items: SourceSummary[] }>('/api/sources').catch(() => ({ items: [] as SourceSummary[] })), 'sources');
-  const source = sources.data?.items.find((s) => s.id === lead.sourceId);
+  const source = useSources()?.find((s) => s.id === lead.sourceId);
   const extra = Object.entries(lead.extra ?? {});
   return (
     <div class="lead-sections">
@@ -154,7 +156,7 @@ function LeadDetails({ lead, role }: { lead: LeadWithTimeline; role: PageProps['
           <dl class="props">
             {extra.map(([key, value]) => (
               <Prop term={key} key={key}>
-                {value !== null && typeof value === 'object' ? <pre class="code code-inline">{showJson(value)}</pre> : value === null ? '—' : value === '' ? <span class="muted">(empty)</span> : String(value)}
+                {value !== null && typeof value === 'object' ? <pre class="code code-inline" tabIndex={0}>{showJson(value)}</pre> : value === null ? '—' : value === '' ? <span class="muted">(empty)</span> : String(value)}
               </Prop>
             ))}
           </dl>
@@ -179,7 +181,7 @@ function LeadDetails({ lead, role }: { lead: LeadWithTimeline; role: PageProps['
   );
 }
 
-function AttributionList({ attribution }: { attribution: LeadWithTimeline['attribution'] }) {
+function AttributionList({ attribution }: { attribution: Attribution }) {
   return (
     <dl class="props">
       <Prop term="Channel">{dash(attribution.channel)}</Prop>
@@ -238,13 +240,13 @@ function TimelineData({ entry }: { entry: TimelineEntry }) {
   return (
     <details class="timeline-data">
       <summary class="small muted">Details</summary>
-      <pre class="code">{showJson(entry.data)}</pre>
+      <pre class="code" tabIndex={0}>{showJson(entry.data)}</pre>
     </details>
   );
 }
 
-/** A request that touched the lead; `bodyError`: its one-request view (body, verified claims) could not be opened. */
-type LeadRequest = StoredRequest & { bodyError?: string };
+/** A request that touched the lead: opened for its body, or as listed with `bodyError` when it could not be. */
+type LeadRequest = StoredRequest & Partial<RequestDetail> & { bodyError?: string };
 
 /**
  * One page of the requests that touched the lead (GET /api/requests?leadId=, newest first), each
@@ -254,7 +256,7 @@ async function requestPage(leadId: string, cursor: string | undefined): Promise<
   const page = await apiGet<Page<StoredRequest>>('/api/requests', { leadId, limit: REQUESTS_PAGE, cursor });
   const items = await Promise.all(
     page.items.map((r) =>
-      apiGet<StoredRequest>(`/api/requests/${encodeURIComponent(r.id)}`).catch((e: unknown): LeadRequest => ({ ...r, bodyError: e instanceof Error ? e.message : String(e) })),
+      apiGet<RequestDetail>(`/api/requests/${encodeURIComponent(r.id)}`).catch((e: unknown): LeadRequest => ({ ...r, bodyError: e instanceof Error ? e.message : String(e) })),
     ),
   );
   return { items, nextCursor: page.nextCursor };
@@ -262,7 +264,7 @@ async function requestPage(leadId: string, cursor: string | undefined): Promise<
 
 /** The requests that touched the lead, newest first, with their exact bodies; older pages on demand. */
 function Requests({ leadId }: { leadId: string }) {
-  const first = useLoad(() => requestPage(leadId, undefined), leadId);
+  const first = useLoad(() => requestPage(leadId, undefined), [leadId]);
   const [older, setOlder] = useState<{ leadId: string; pages: Page<LeadRequest>[] }>({ leadId, pages: [] });
   const [more, setMore] = useState<{ busy: boolean; error: ApiError | undefined }>({ busy: false, error: undefined });
   if (first.data === undefined) return first.error === undefined ? <SkeletonBlock lines={5} /> : <ErrorNote error={first.error} retry={first.reload} />;
@@ -278,7 +280,7 @@ function Requests({ leadId }: { leadId: string }) {
       setOlder((o) => ({ leadId, pages: [...(o.leadId === leadId ? o.pages : []), page] }));
       setMore({ busy: false, error: undefined });
     } catch (e) {
-      setMore({ busy: false, error: e instanceof ApiError ? e : new ApiError(0, 'LH_E_CONSOLE', e instanceof Error ? e.message : String(e)) });
+      setMore({ busy: false, error: asApiError(e) });
     }
   };
   return (
@@ -366,7 +368,7 @@ function RequestItem({ request }: { request: LeadRequest }) {
 type DeliveryWithAttempts = Delivery & { detailError?: string };
 
 function Deliveries({ leadId, role }: { leadId: string; role: PageProps['role'] }) {
-  const destinations = useLoad(() => apiGet<{ items: DestinationSummary[] }>('/api/destinations').catch(() => ({ items: [] as DestinationSummary[] })), 'destinations');
+  const destinations = useLoad(() => apiGet<{ items: Destination[] }>('/api/destinations').catch(() => ({ items: [] as Destination[] })), []);
   const names = useMemo(() => new Map((destinations.data?.items ?? []).map((d) => [d.id, d.name])), [destinations.data]);
   const list = useLoad(async () => {
     const page = await apiGet<Page<Delivery>>('/api/deliveries', { leadId, limit: MAX_DELIVERIES });
@@ -378,7 +380,7 @@ function Deliveries({ leadId, role }: { leadId: string; role: PageProps['role'] 
       ),
     );
     return { items: detailed, more: page.nextCursor !== null };
-  }, leadId);
+  }, [leadId]);
   const [overrides, setOverrides] = useState<Record<string, DeliveryWithAttempts>>({});
   // While a delivery is still being tried, look again every few seconds (attempts and outcome).
   const inFlight = (list.data?.items ?? []).some((d) => d.status === 'pending' || d.status === 'delivering');

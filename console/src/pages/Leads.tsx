@@ -2,11 +2,14 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { apiGet, withQuery } from '../api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useLoad, useTitle } from '../components/hooks.js';
+import { useCursorPaging } from '../components/paging.js';
 import { LoadingNote, SkeletonRows } from '../components/Skeleton.js';
+import { useSources } from '../components/use-sources.js';
 import { formatDateTime, formatPhone, formatRelativeShort, formatStage } from '../format.js';
+import { PROVIDERS, providerLabel } from '../providers.js';
 import { Link, setQuery, useLocation } from '../router.js';
 import type { PageProps } from '../session.js';
-import { PROVIDERS, providerLabel, STAGES, type Lead, type Page, type SourceSummary } from '../types.js';
+import { STAGES, type Lead, type Page } from '../types.js';
 
 const PAGE_SIZE = 50;
 const COLUMNS = 8;
@@ -82,10 +85,8 @@ export function LeadsPage(_props: PageProps) {
   const [searchText, setSearchText] = useState(filters.q);
   // Paging and live rows belong to one set of filters: new filters start at the first page, without
   // the live rows of the old ones (kept by key, so no request ever mixes old cursors and new filters).
-  const [paging, setPaging] = useState<{ key: string; cursors: string[] }>({ key, cursors: [] });
-  const cursors = paging.key === key ? paging.cursors : [];
-  const setCursors = (next: (c: string[]) => string[]) => setPaging((p) => ({ key, cursors: next(p.key === key ? p.cursors : []) }));
-  const cursor = cursors[cursors.length - 1];
+  const paging = useCursorPaging(key);
+  const cursor = paging.cursor;
   const [liveState, setLiveState] = useState<{ key: string; rows: Lead[]; newCount: number }>({ key, rows: [], newCount: 0 });
   const live = liveState.key === key ? liveState.rows : [];
   const newCount = liveState.key === key ? liveState.newCount : 0;
@@ -104,9 +105,9 @@ export function LeadsPage(_props: PageProps) {
     return () => clearTimeout(timer);
   }, [searchText]);
 
-  const sources = useLoad(() => apiGet<{ items: SourceSummary[] }>('/api/sources').catch(() => ({ items: [] })), 'sources');
-  const sourceNames = useMemo(() => new Map((sources.data?.items ?? []).map((s) => [s.id, s.name])), [sources.data]);
-  const leads = useLoad(() => apiGet<Page<Lead>>('/api/leads', { ...apiQuery(filters), limit: PAGE_SIZE, cursor }), `${key}|${cursor ?? ''}`);
+  const sources = useSources();
+  const sourceNames = useMemo(() => new Map((sources ?? []).map((s) => [s.id, s.name])), [sources]);
+  const leads = useLoad(() => apiGet<Page<Lead>>('/api/leads', { ...apiQuery(filters), limit: PAGE_SIZE, cursor }), [key, cursor]);
 
   // Live: new and changed leads arrive over server-sent events while the page is open.
   const filtersRef = useRef(filters);
@@ -218,7 +219,7 @@ export function LeadsPage(_props: PageProps) {
           <label for="lead-source">Source</label>
           <select id="lead-source" value={filters.source} onChange={(e) => apply({ source: e.currentTarget.value })}>
             <option value="">All sources</option>
-            {(sources.data?.items ?? []).map((s) => (
+            {(sources ?? []).map((s) => (
               <option value={s.id} key={s.id}>
                 {s.name}
               </option>
@@ -254,7 +255,7 @@ export function LeadsPage(_props: PageProps) {
         {newCount > 0 && !firstPage ? (
           <>
             {' '}
-            <button type="button" class="btn btn-small" onClick={() => setCursors(() => [])}>
+            <button type="button" class="btn btn-small" onClick={paging.first}>
               Show newest
             </button>
           </>
@@ -304,11 +305,11 @@ export function LeadsPage(_props: PageProps) {
       </div>
       <div class="pager">
         <span class="muted small">
-          {rows.length === 0 ? '' : `Page ${cursors.length + 1}, ${rows.length} lead${rows.length === 1 ? '' : 's'}`}
+          {rows.length === 0 ? '' : `Page ${paging.page}, ${rows.length} lead${rows.length === 1 ? '' : 's'}`}
         </span>
         <span class="page-actions">
-          {cursors.length > 0 ? (
-            <button type="button" class="btn" onClick={() => setCursors((c) => c.slice(0, -1))}>
+          {paging.page > 1 ? (
+            <button type="button" class="btn" onClick={paging.previous}>
               Previous page
             </button>
           ) : null}
@@ -320,7 +321,7 @@ export function LeadsPage(_props: PageProps) {
               const next = leads.data?.nextCursor;
               if (typeof next === 'string') {
                 setLiveState({ key, rows: [], newCount });
-                setCursors((c) => [...c, next]);
+                paging.next(next);
               }
             }}
           >

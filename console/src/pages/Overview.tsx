@@ -5,9 +5,10 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { useLoad, useTitle } from '../components/hooks.js';
 import { SkeletonBlock } from '../components/Skeleton.js';
 import { formatCount, formatDate, formatMs, formatPercent, formatStage, isoDay } from '../format.js';
+import { providerLabel } from '../providers.js';
 import { Link, setQuery, useLocation } from '../router.js';
 import type { PageProps } from '../session.js';
-import { providerLabel, STAGES, type Stats } from '../types.js';
+import { STAGES, type Stats } from '../types.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -39,7 +40,7 @@ export function OverviewPage(_props: PageProps) {
   const toParam = query.get('to') ?? '';
   const from = DAY.test(fromParam) ? fromParam : '';
   const to = DAY.test(toParam) ? toParam : '';
-  const stats = useLoad(() => apiGet<Stats>('/api/stats', { from: from || undefined, to: to || undefined }), `${from}|${to}`);
+  const stats = useLoad(() => apiGet<Stats>('/api/stats', { from: from || undefined, to: to || undefined }), [from, to]);
   const data = stats.data;
 
   return (
@@ -114,6 +115,29 @@ export function OverviewPage(_props: PageProps) {
   );
 }
 
+/** What both bar charts share: no drag or hover points, and a y axis of whole counts from 0. */
+const BAR_CURSOR: uPlot.Cursor = { drag: { x: false, y: false }, points: { show: false } };
+const COUNT_SCALE: uPlot.Scale = { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] };
+const AXIS_STROKE = '#5a6676';
+const COUNT_AXIS: uPlot.Axis = { stroke: AXIS_STROKE, grid: { stroke: '#e8ebef' }, ticks: { show: false }, size: 44, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) };
+
+/** A series drawn as solid bars of `color`; `size`: uPlot's [width factor, max width in pixels]. */
+function barSeries(label: string, color: string, size: [number, number]): uPlot.Series {
+  return { label, stroke: color, fill: color, width: 0, points: { show: false }, paths: uPlot.paths.bars!({ size, align: 0 }) };
+}
+
+/** A chart with nothing to draw: `text` in the chart's box, and the room of the "as a table" line. */
+function EmptyChart({ text }: { text: string }) {
+  return (
+    <>
+      <div class="chart-box">
+        <p class="empty">{text}</p>
+      </div>
+      <TableSlot />
+    </>
+  );
+}
+
 /** The chart's box while data loads; `withTable`: also the room of the "as a table" line under it. */
 function ChartPlaceholder({ withTable = false }: { withTable?: boolean }) {
   return (
@@ -152,22 +176,14 @@ function LeadsPerDay({ stats }: { stats: Stats }) {
         width,
         height,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        cursor: { drag: { x: false, y: false }, points: { show: false } },
-        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
-        axes: [
-          { stroke: '#5a6676', grid: { show: false }, ticks: { show: false }, values: '{D} {MMM}' },
-          { stroke: '#5a6676', grid: { stroke: '#e8ebef' }, ticks: { show: false }, size: 44, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
-        ],
+        cursor: BAR_CURSOR,
+        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: COUNT_SCALE },
+        axes: [{ stroke: AXIS_STROKE, grid: { show: false }, ticks: { show: false }, values: '{D} {MMM}' }, COUNT_AXIS],
         legend: { live: false },
         series: [
           { label: 'Day' },
           ...model.order.map((i) => ({
-            label: providerLabel(model.providers[i]!),
-            stroke: PALETTE[i % PALETTE.length]!,
-            fill: PALETTE[i % PALETTE.length]!,
-            width: 0,
-            points: { show: false },
-            paths: uPlot.paths.bars!({ size: [0.7, 48], align: 0 }),
+            ...barSeries(providerLabel(model.providers[i]!), PALETTE[i % PALETTE.length]!, [0.7, 48]),
             value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) => (idx === null ? '—' : formatCount(model.raw[i]![idx] ?? 0)),
           })),
         ],
@@ -175,16 +191,7 @@ function LeadsPerDay({ stats }: { stats: Stats }) {
     [model],
   );
 
-  if (model.total === 0) {
-    return (
-      <>
-        <div class="chart-box">
-          <p class="empty">No leads arrived in this range.</p>
-        </div>
-        <TableSlot />
-      </>
-    );
-  }
+  if (model.total === 0) return <EmptyChart text="No leads arrived in this range." />;
   return (
     <>
       <Chart options={options} data={model.data} label={`Stacked bar chart of leads per day and provider: ${formatCount(model.total)} leads in all. The numbers are in the table below.`} />
@@ -237,11 +244,11 @@ function LeadsByStage({ stats }: { stats: Stats }) {
       ({ width, height }: { width: number; height: number }): uPlot.Options => ({
         width,
         height,
-        cursor: { drag: { x: false, y: false }, points: { show: false } },
-        scales: { x: { time: false, range: () => [-0.6, model.rows.length - 0.4] }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+        cursor: BAR_CURSOR,
+        scales: { x: { time: false, range: () => [-0.6, model.rows.length - 0.4] }, y: COUNT_SCALE },
         axes: [
           {
-            stroke: '#5a6676',
+            stroke: AXIS_STROKE,
             grid: { show: false },
             ticks: { show: false },
             splits: () => model.rows.map((_, i) => i),
@@ -249,34 +256,15 @@ function LeadsByStage({ stats }: { stats: Stats }) {
             rotate: model.rows.length > 4 ? -30 : 0,
             size: model.rows.length > 4 ? 72 : 36,
           },
-          { stroke: '#5a6676', grid: { stroke: '#e8ebef' }, ticks: { show: false }, size: 44, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+          COUNT_AXIS,
         ],
         legend: { show: false },
-        series: [
-          {},
-          {
-            label: 'Leads',
-            stroke: PALETTE[0]!,
-            fill: PALETTE[0]!,
-            width: 0,
-            points: { show: false },
-            paths: uPlot.paths.bars!({ size: [0.6, 56], align: 0 }),
-          },
-        ],
+        series: [{}, barSeries('Leads', PALETTE[0]!, [0.6, 56])],
       }),
     [model],
   );
 
-  if (model.total === 0) {
-    return (
-      <>
-        <div class="chart-box">
-          <p class="empty">No leads in this range.</p>
-        </div>
-        <TableSlot />
-      </>
-    );
-  }
+  if (model.total === 0) return <EmptyChart text="No leads in this range." />;
   return (
     <>
       <Chart options={options} data={model.data} label={`Bar chart of leads by stage: ${model.rows.map((r) => `${formatStage(r.stage)} ${r.count}`).join(', ')}.`} />

@@ -1,17 +1,18 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../api.js';
-import { useTitle } from '../components/hooks.js';
-import { Empty, FormError, SkeletonRows } from '../components/pages/feedback.js';
+import { FormError, SuccessNote } from '../components/feedback.js';
+import { useAction, useLoad, useTitle } from '../components/hooks.js';
+import { ListTable } from '../components/ListTable.js';
 import { HeldRequests } from '../components/pages/HeldRequests.js';
 import { countsText, resultText, statusText } from '../components/pages/outcome-text.js';
-import { providerName } from '../components/pages/provider-guides.js';
 import { RequestDetail } from '../components/pages/RequestDetail.js';
-import { sourceName, useSources } from '../components/pages/source-names.js';
-import type { Refusal, RequestPage, StoredRequest, WebhookResult } from '../components/pages/types.js';
-import { useAction, useLoad } from '../components/pages/use-load.js';
+import { Pager, useCursorPaging } from '../components/paging.js';
+import { sourceName, useSources } from '../components/use-sources.js';
 import { formatCount, formatDateTime } from '../format.js';
+import { providerLabel } from '../providers.js';
 import { Link, setQuery, useLocation } from '../router.js';
+import type { Refusal, RequestPage, StoredRequest, WebhookResult } from '../types.js';
 import '../components/pages/pages.css';
 
 const STATUSES = [
@@ -37,19 +38,16 @@ function RequestList(props: { admin: boolean }): JSX.Element {
   const status = STATUSES.some((s) => s.value === query.get('status')) ? (query.get('status') ?? '') : '';
   const sourceId = query.get('sourceId') ?? '';
   const sources = useSources();
-  // Cursors of the pages before this one, to go back; '' is the first page.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
+  // Other filters start again at the first page.
+  const paging = useCursorPaging(`${status}|${sourceId}`);
   const list = useLoad(
-    () => apiGet<RequestPage>('/api/requests', { status: status || undefined, sourceId: sourceId || undefined, cursor: cursor || undefined, limit: PAGE_SIZE }),
-    [status, sourceId, cursor],
+    () => apiGet<RequestPage>('/api/requests', { status: status || undefined, sourceId: sourceId || undefined, cursor: paging.cursor, limit: PAGE_SIZE }),
+    [status, sourceId, paging.cursor],
   );
   const action = useAction();
   const [result, setResult] = useState<{ id: string; text: string } | null>(null);
 
   const filter = (values: { status?: string; sourceId?: string }) => {
-    setCursor('');
-    setCursors([]);
     setResult(null);
     setQuery({ status: values.status ?? status, sourceId: values.sourceId ?? sourceId });
   };
@@ -64,7 +62,6 @@ function RequestList(props: { admin: boolean }): JSX.Element {
 
   const items = list.data?.items;
   const refusals = list.data?.refusals;
-  const columns = props.admin ? 7 : 6;
   return (
     <div class="page pg-page">
       <h1>Requests</h1>
@@ -104,66 +101,26 @@ function RequestList(props: { admin: boolean }): JSX.Element {
       ) : null}
       <FormError error={list.error ?? action.error} />
       {result === null ? null : (
-        <p class="alert alert-success" role="status">
+        <SuccessNote>
           Reprocessed <Link href={`/requests/${encodeURIComponent(result.id)}`}>{result.id}</Link>. {result.text}
-        </p>
+        </SuccessNote>
       )}
-      {items !== undefined && items.length === 0 ? (
-        <Empty>
-          {status === '' && sourceId === ''
+      <ListTable
+        items={items}
+        failed={list.error !== undefined}
+        class="pg-requests-table"
+        busy={list.loading}
+        headings={['Received', 'Source', 'Provider', 'Status', 'Items', 'Reason']}
+        actions={props.admin}
+        skeletonRows={8}
+        empty={
+          status === '' && sourceId === ''
             ? 'No webhooks received yet. Connect a provider on the Sources page, or send a test lead from there.'
-            : `No ${status === '' ? '' : `${statusText(status).toLowerCase()} `}requests${sourceId === '' ? '' : ' for this source'}.`}
-        </Empty>
-      ) : (
-        <div class="table-wrap">
-          <table class="data" aria-busy={list.loading}>
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Source</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Status</th>
-                <th scope="col">Items</th>
-                <th scope="col">Reason</th>
-                {props.admin ? <th scope="col"><span class="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items === undefined ? (
-                list.error === undefined ? <SkeletonRows columns={columns} rows={8} /> : null
-              ) : (
-                items.map((r) => <Row key={r.id} r={r} admin={props.admin} busy={action.busy} sourceLabel={sourceName(sources, r.sourceId)} onReprocess={reprocess} />)
-              )}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <div class="pager">
-        {cursors.length > 0 ? (
-          <button
-            type="button"
-            class="btn"
-            onClick={() => {
-              setCursor(cursors[cursors.length - 1] ?? '');
-              setCursors(cursors.slice(0, -1));
-            }}
-          >
-            Previous page
-          </button>
-        ) : null}
-        {list.data?.nextCursor ? (
-          <button
-            type="button"
-            class="btn"
-            onClick={() => {
-              setCursors([...cursors, cursor]);
-              setCursor(list.data?.nextCursor ?? '');
-            }}
-          >
-            Next page
-          </button>
-        ) : null}
-      </div>
+            : `No ${status === '' ? '' : `${statusText(status).toLowerCase()} `}requests${sourceId === '' ? '' : ' for this source'}.`
+        }
+        row={(r) => <Row key={r.id} r={r} admin={props.admin} busy={action.busy} sourceLabel={sourceName(sources, r.sourceId)} onReprocess={reprocess} />}
+      />
+      <Pager paging={paging} nextCursor={list.data?.nextCursor} previousLabel="Previous page" nextLabel="Next page" />
       {/* Below the list: shown once it is, so it does not jump down while the list loads. */}
       <div hidden={items === undefined && list.error === undefined}>
         <HeldRequests admin={props.admin} sources={sources} onChanged={list.reload} />
@@ -179,12 +136,12 @@ function Row(props: { r: StoredRequest | Refusal; admin: boolean; busy: boolean;
       <td class="nowrap">
         <Link href={`/requests/${encodeURIComponent(r.id)}`}>{formatDateTime(r.receivedAt, { seconds: true })}</Link>
       </td>
-      <td>{props.sourceLabel}</td>
-      <td>{providerName(r.provider)}</td>
+      <td class="nowrap">{props.sourceLabel}</td>
+      <td class="nowrap">{providerLabel(r.provider)}</td>
       <td>
         <span class={`badge badge-${r.status}`}>{statusText(r.status)}</span>
       </td>
-      <td>{r.status === 'rejected' ? '—' : countsText(r.itemCounts)}</td>
+      <td class="nowrap">{r.status === 'rejected' ? '—' : countsText(r.itemCounts)}</td>
       <td class="pg-reason">{r.status === 'rejected' ? `${r.reason}: ${r.detail}` : r.status === 'quarantined' ? (r.reason ?? '') : ''}</td>
       {props.admin ? (
         <td class="pg-row-actions">

@@ -1,12 +1,12 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { apiGet } from '../api.js';
-import { useTitle } from '../components/hooks.js';
-import { Empty, FormError, SkeletonCards } from '../components/pages/feedback.js';
+import { FormError, SuccessNote } from '../components/feedback.js';
+import { useLoad, useTitle } from '../components/hooks.js';
 import { AddSourceForm } from '../components/pages/AddSourceForm.js';
+import { CardList } from '../components/pages/cards.js';
 import { SourceCard, webhookUrlOf, type Revealed } from '../components/pages/SourceCard.js';
-import type { Source } from '../components/pages/types.js';
-import { useLoad } from '../components/pages/use-load.js';
+import type { Source } from '../types.js';
 import '../components/pages/pages.css';
 
 /**
@@ -57,36 +57,28 @@ export function SourcesPage(p: { role: 'admin' | 'viewer'; params: Record<string
         {admin ? '' : ' Webhook URLs and secrets are shown to admins only.'}
       </p>
       {adding ? <AddSourceForm onCreated={onCreated} onCancel={() => setAdding(false)} /> : null}
-      {deleted === null ? null : (
-        <p class="alert alert-success" role="status">
-          {deleted} was deleted.
-        </p>
-      )}
+      <SuccessNote>{deleted === null ? null : `${deleted} was deleted.`}</SuccessNote>
       <FormError error={list.error} />
-      {sources === undefined ? (
-        list.error === undefined ? <SkeletonCards /> : null
-      ) : sources.length === 0 ? (
-        <Empty>{admin ? 'No sources yet. Use "Add source" to connect a provider.' : 'No sources yet. An admin adds them.'}</Empty>
-      ) : (
-        <ul class="pg-cards" aria-label="Sources">
-          {sources.map((s) => (
-            <li key={s.id}>
-              <SourceCard
-                source={s}
-                admin={admin}
-                focused={s.id === (created ?? focusId)}
-                revealed={revealed[s.id]}
-                onReveal={(values) => setRevealed((all) => ({ ...all, [s.id]: values }))}
-                onChanged={list.reload}
-                onDeleted={() => {
-                  setDeleted(s.name);
-                  list.reload();
-                }}
-              />
-            </li>
-          ))}
-        </ul>
-      )}
+      <CardList
+        items={sources}
+        failed={list.error !== undefined}
+        label="Sources"
+        empty={admin ? 'No sources yet. Use "Add source" to connect a provider.' : 'No sources yet. An admin adds them.'}
+        card={(s) => (
+          <SourceCard
+            source={s}
+            admin={admin}
+            focused={s.id === (created ?? focusId)}
+            revealed={revealed[s.id]}
+            onReveal={(values) => setRevealed((all) => ({ ...all, [s.id]: values }))}
+            onChanged={list.reload}
+            onDeleted={() => {
+              setDeleted(s.name);
+              list.reload();
+            }}
+          />
+        )}
+      />
     </div>
   );
 }

@@ -1,12 +1,14 @@
 import type { JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../api.js';
-import { useTitle } from '../components/hooks.js';
-import { ConfirmDialog, CopyField } from '../components/pages/dialogs.js';
-import { Empty, fieldProps, FormError, SkeletonRows } from '../components/pages/feedback.js';
-import type { ApiToken, NewApiToken, TokenRole } from '../components/pages/types.js';
-import { useAction, useLoad } from '../components/pages/use-load.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { CopyField } from '../components/CopyField.js';
+import { fieldProps, FormError, SuccessNote } from '../components/feedback.js';
+import { FormActions } from '../components/FormActions.js';
+import { useAction, useLoad, useTitle } from '../components/hooks.js';
+import { ListTable } from '../components/ListTable.js';
 import { formatDateTime, formatRelative } from '../format.js';
+import type { ApiToken, NewApiToken, TokenRole } from '../types.js';
 import '../components/pages/pages.css';
 
 const ROLE_WORDS: Record<TokenRole, string> = {
@@ -34,8 +36,6 @@ function TokensAdmin(): JSX.Element {
   const [created, setCreated] = useState<NewApiToken | null>(null);
   const [revoking, setRevoking] = useState<ApiToken | null>(null);
   const [revoked, setRevoked] = useState<string | null>(null);
-  const revoke = useAction();
-  const items = list.data?.items;
 
   return (
     <div class="page pg-page">
@@ -70,75 +70,44 @@ function TokensAdmin(): JSX.Element {
         />
       ) : null}
       {created === null ? null : <CreatedToken token={created} onDone={() => setCreated(null)} />}
-      {revoked === null ? null : (
-        <p class="alert alert-success" role="status">
-          {revoked}
-        </p>
-      )}
+      <SuccessNote>{revoked}</SuccessNote>
       <FormError error={list.error} />
-      {items !== undefined && items.length === 0 ? (
-        <Empty>No named tokens yet. Use "New token" to give someone their own, with the role they need.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Revoked</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items === undefined ? (
-                list.error === undefined ? <SkeletonRows columns={6} rows={3} /> : null
-              ) : (
-                items.map((t) => (
-                  <tr key={t.id} class={t.revokedAt === null ? undefined : 'pg-row-muted'}>
-                    <td class="pg-break">{t.name}</td>
-                    <td>
-                      <span class="badge">{t.role}</span>
-                    </td>
-                    <td class="nowrap">{formatDateTime(t.createdAt)}</td>
-                    <td class="nowrap">{t.lastUsedAt === null ? 'Never' : <time dateTime={t.lastUsedAt} title={formatDateTime(t.lastUsedAt)}>{formatRelative(t.lastUsedAt)}</time>}</td>
-                    <td class="nowrap">{t.revokedAt === null ? 'No' : formatDateTime(t.revokedAt)}</td>
-                    <td class="pg-row-actions">
-                      {t.revokedAt === null ? (
-                        <button type="button" class="btn btn-danger" onClick={() => setRevoking(t)}>
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        items={list.data?.items}
+        failed={list.error !== undefined}
+        headings={['Name', 'Role', 'Created', 'Last used', 'Revoked']}
+        actions
+        empty='No named tokens yet. Use "New token" to give someone their own, with the role they need.'
+        row={(t) => (
+          <tr key={t.id} class={t.revokedAt === null ? undefined : 'pg-row-muted'}>
+            <td class="pg-break pg-name-cell">{t.name}</td>
+            <td>
+              <span class="badge">{t.role}</span>
+            </td>
+            <td class="nowrap">{formatDateTime(t.createdAt)}</td>
+            <td class="nowrap">{t.lastUsedAt === null ? 'Never' : <time dateTime={t.lastUsedAt} title={formatDateTime(t.lastUsedAt)}>{formatRelative(t.lastUsedAt)}</time>}</td>
+            <td class="nowrap">{t.revokedAt === null ? 'No' : formatDateTime(t.revokedAt)}</td>
+            <td class="pg-row-actions">
+              {t.revokedAt === null ? (
+                <button type="button" class="btn btn-danger" onClick={() => setRevoking(t)}>
+                  Revoke
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       {revoking === null ? null : (
         <ConfirmDialog
           title={`Revoke ${revoking.name}?`}
           confirmLabel="Revoke token"
-          busy={revoke.busy}
-          error={revoke.error}
-          onCancel={() => {
-            revoke.clear();
+          confirm={() => apiSend('DELETE', `/api/tokens/${encodeURIComponent(revoking.id)}`)}
+          onDone={() => {
             setRevoking(null);
+            setRevoked(`${revoking.name} is revoked: it no longer works, and its console sessions have ended.`);
+            list.reload();
           }}
-          onConfirm={() => {
-            const t = revoking;
-            void revoke.run(async () => {
-              await apiSend('DELETE', `/api/tokens/${encodeURIComponent(t.id)}`);
-              setRevoking(null);
-              setRevoked(`${t.name} is revoked: it no longer works, and its console sessions have ended.`);
-              list.reload();
-            });
-          }}
+          onCancel={() => setRevoking(null)}
         >
           <p>It stops working at once, and anyone signed in with it is signed out. This cannot be undone.</p>
         </ConfirmDialog>
@@ -209,14 +178,7 @@ function NewTokenForm(props: { onCreated(token: NewApiToken): void; onCancel(): 
         </p>
       </div>
       <FormError error={action.error} id={errorId} />
-      <div class="pg-actions">
-        <button type="submit" class="btn btn-primary" disabled={action.busy}>
-          Create token
-        </button>
-        <button type="button" class="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Create token" busy={action.busy} onCancel={props.onCancel} />
     </form>
   );
 }

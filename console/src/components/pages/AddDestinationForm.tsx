@@ -3,9 +3,10 @@ import { useId, useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../../api.js';
 import { formatDateTime } from '../../format.js';
 import { Link } from '../../router.js';
-import { Empty, fieldProps, FormError, isFieldError } from './feedback.js';
-import { EVENT_TYPES, type Destination, type EventType, type RuleTemplate, type TryFilterItem } from './types.js';
-import { useAction, useLoad } from './use-load.js';
+import { EVENT_TYPES, type Destination, type EventType, type RuleTemplate, type TryFilterItem } from '../../types.js';
+import { Empty, fieldProps, FormError, isFieldError } from '../feedback.js';
+import { FormActions } from '../FormActions.js';
+import { useAction, useLoad } from '../hooks.js';
 
 const EVENT_WORDS: Record<EventType, string> = {
   'lead.created': 'A lead is created',
@@ -153,14 +154,7 @@ export function AddDestinationForm(props: { onCreated(destination: Destination):
         Send test leads too
       </label>
       <FormError error={create.error} id={errorId} />
-      <div class="pg-actions">
-        <button type="submit" class="btn btn-primary" disabled={create.busy}>
-          Create destination
-        </button>
-        <button type="button" class="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Create destination" busy={create.busy} onCancel={props.onCancel} />
     </form>
   );
 }
@@ -171,6 +165,8 @@ function TryResults({ items }: { items: TryFilterItem[] }): JSX.Element {
   }
   const matched = items.filter((i) => i.matched).length;
   const samples = items.filter((i) => i.sample === true).length;
+  // The Error column only when the rule failed somewhere: it leaves the lead names room otherwise.
+  const errors = items.some((i) => i.error !== null);
   return (
     <div class="pg-try">
       <p role="status">
@@ -192,7 +188,7 @@ function TryResults({ items }: { items: TryFilterItem[] }): JSX.Element {
               <th scope="col">Lead</th>
               <th scope="col">When</th>
               <th scope="col">Matched</th>
-              <th scope="col">Error</th>
+              {errors ? <th scope="col">Error</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -209,7 +205,7 @@ function TryResults({ items }: { items: TryFilterItem[] }): JSX.Element {
                     </>
                   ) : null}
                 </td>
-                <td class="pg-break">
+                <td class="pg-lead-name">
                   <Link href={`/leads/${encodeURIComponent(item.leadId)}`}>{item.leadName ?? 'Unnamed lead'}</Link>
                 </td>
                 <td class="nowrap">
@@ -220,7 +216,7 @@ function TryResults({ items }: { items: TryFilterItem[] }): JSX.Element {
                 <td>
                   <span class={item.matched ? 'badge badge-ok' : 'badge badge-neutral'}>{item.matched ? 'Yes' : 'No'}</span>
                 </td>
-                <td class="pg-reason">{item.error ?? ''}</td>
+                {errors ? <td class="pg-reason">{item.error ?? ''}</td> : null}
               </tr>
             ))}
           </tbody>

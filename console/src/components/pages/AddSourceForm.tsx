@@ -1,10 +1,12 @@
 import type { JSX } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import { apiSend } from '../../api.js';
-import { fieldProps, FormError } from './feedback.js';
-import { guideOf, GUIDES, PROVIDERS } from './provider-guides.js';
-import type { ProviderId, Source } from './types.js';
-import { useAction } from './use-load.js';
+import { PROVIDERS } from '../../providers.js';
+import type { ProviderId, Source } from '../../types.js';
+import { fieldProps, FormError } from '../feedback.js';
+import { FormActions } from '../FormActions.js';
+import { useAction } from '../hooks.js';
+import { guideOf } from './provider-guides.js';
 
 const OWN_SECRET_LABEL: Partial<Record<ProviderId, string>> = {
   casayes: 'Token from CasaYes',
@@ -54,9 +56,9 @@ export function AddSourceForm(props: { onCreated(source: Source): void; onCancel
           {...providerInvalid}
         >
           <option value="">Choose a provider…</option>
-          {PROVIDERS.map((id) => (
-            <option key={id} value={id}>
-              {GUIDES[id].name}
+          {PROVIDERS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
             </option>
           ))}
         </select>
@@ -106,14 +108,7 @@ export function AddSourceForm(props: { onCreated(source: Source): void; onCancel
       ) : (
         <FormError error={action.error} id={errorId} />
       )}
-      <div class="pg-actions">
-        <button type="submit" class="btn btn-primary" disabled={action.busy}>
-          Create source
-        </button>
-        <button type="button" class="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Create source" busy={action.busy} onCancel={props.onCancel} />
     </form>
   );
 }

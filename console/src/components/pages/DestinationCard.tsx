@@ -1,11 +1,13 @@
 import type { JSX } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { apiSend } from '../../api.js';
 import { formatCount, formatDateTime, formatMs, formatRelative, isoDay } from '../../format.js';
-import { ConfirmDialog, CopyField } from './dialogs.js';
-import { fieldProps, FormError } from './feedback.js';
-import type { Destination, TestSend } from './types.js';
-import { useAction } from './use-load.js';
+import type { Destination, TestSend } from '../../types.js';
+import { CopyField } from '../CopyField.js';
+import { fieldProps, FormError, SuccessNote } from '../feedback.js';
+import { FormActions } from '../FormActions.js';
+import { useAction } from '../hooks.js';
+import { DeleteButton, Fact, ItemCard } from './cards.js';
 
 const STATUS_BADGE = { Enabled: 'badge-ok', Failing: 'badge-bad', Disabled: 'badge-neutral' } as const;
 
@@ -29,20 +31,11 @@ export function DestinationCard(props: {
   onDeleted(): void;
 }): JSX.Element {
   const d = props.destination;
-  const id = useId();
-  const card = useRef<HTMLElement>(null);
   const action = useAction();
-  const remove = useAction();
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const [replaying, setReplaying] = useState(false);
   const [tested, setTested] = useState<TestSend | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const path = `/api/destinations/${encodeURIComponent(d.id)}`;
-  useEffect(() => {
-    if (!props.focused) return;
-    card.current?.scrollIntoView({ block: 'start' });
-    card.current?.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
-  }, [props.focused]);
 
   const sendTest = async () => {
     setTested(null);
@@ -76,62 +69,35 @@ export function DestinationCard(props: {
 
   const status: keyof typeof STATUS_BADGE = !d.enabled ? 'Disabled' : d.failingSince !== null ? 'Failing' : 'Enabled';
   return (
-    <article ref={card} class={props.focused ? 'card pg-card pg-card-focused' : 'card pg-card'} aria-labelledby={`${id}-name`}>
-      <header class="pg-card-head">
-        <h2 id={`${id}-name`} class="pg-card-title" tabIndex={-1}>
-          {d.name}
-        </h2>
-        <span class={`badge ${STATUS_BADGE[status]}`}>{status}</span>
-      </header>
+    <ItemCard name={d.name} badge={<span class={`badge ${STATUS_BADGE[status]}`}>{status}</span>} focused={props.focused}>
       <dl class="pg-facts">
-        <div class="pg-fact-wide">
-          <dt>URL</dt>
-          <dd class="pg-break">{d.url}</dd>
-        </div>
-        <div>
-          <dt>Events</dt>
-          <dd>{d.events.join(', ')}</dd>
-        </div>
-        <div>
-          <dt>Filtered</dt>
-          <dd>{formatCount(d.filteredCount)}</dd>
-        </div>
-        <div>
-          <dt>Failed (14 days)</dt>
-          <dd>{props.failed === undefined ? '—' : formatCount(props.failed)}</dd>
-        </div>
-        <div>
-          <dt>Last success</dt>
-          <dd>{d.lastSuccessAt === null ? 'Never' : <time dateTime={d.lastSuccessAt} title={formatDateTime(d.lastSuccessAt)}>{formatRelative(d.lastSuccessAt)}</time>}</dd>
-        </div>
-        <div class="pg-fact-wide">
-          <dt>Rule</dt>
-          <dd>{d.filter === null ? 'None: every event is sent' : <code class="pg-code-inline">{d.filter}</code>}</dd>
-        </div>
+        <Fact term="URL" wide breakAnywhere>
+          {d.url}
+        </Fact>
+        <Fact term="Events">{d.events.join(', ')}</Fact>
+        <Fact term="Filtered">{formatCount(d.filteredCount)}</Fact>
+        <Fact term="Failed (14 days)">{props.failed === undefined ? '—' : formatCount(props.failed)}</Fact>
+        <Fact term="Last success">
+          {d.lastSuccessAt === null ? 'Never' : <time dateTime={d.lastSuccessAt} title={formatDateTime(d.lastSuccessAt)}>{formatRelative(d.lastSuccessAt)}</time>}
+        </Fact>
+        <Fact term="Rule" wide>
+          {d.filter === null ? 'None: every event is sent' : <code class="pg-code-inline">{d.filter}</code>}
+        </Fact>
         {!d.enabled && d.disabledReason !== null ? (
-          <div class="pg-fact-wide">
-            <dt>Disabled</dt>
-            <dd>
-              {formatDateTime(d.disabledAt)}: {d.disabledReason}
-            </dd>
-          </div>
+          <Fact term="Disabled" wide>
+            {formatDateTime(d.disabledAt)}: {d.disabledReason}
+          </Fact>
         ) : null}
         {d.failingSince !== null || props.lastDeliveryError !== null ? (
-          <div class="pg-fact-wide">
-            <dt>Last error</dt>
-            <dd class="pg-break">
-              {d.failingSince === null ? '' : `Failing since ${formatDateTime(d.failingSince)}. `}
-              {props.lastDeliveryError ?? ''}
-            </dd>
-          </div>
+          <Fact term="Last error" wide breakAnywhere>
+            {d.failingSince === null ? '' : `Failing since ${formatDateTime(d.failingSince)}. `}
+            {props.lastDeliveryError ?? ''}
+          </Fact>
         ) : null}
         {d.lastRuleError === null ? null : (
-          <div class="pg-fact-wide">
-            <dt>Last rule error</dt>
-            <dd class="pg-break">
-              {formatDateTime(d.lastRuleError.at)}: {d.lastRuleError.message}
-            </dd>
-          </div>
+          <Fact term="Last rule error" wide breakAnywhere>
+            {formatDateTime(d.lastRuleError.at)}: {d.lastRuleError.message}
+          </Fact>
         )}
       </dl>
       {props.admin ? (
@@ -148,23 +114,17 @@ export function DestinationCard(props: {
           <button type="button" class="btn" aria-expanded={replaying} onClick={() => setReplaying(!replaying)}>
             Replay
           </button>
-          <button type="button" class="btn btn-danger" onClick={() => setConfirmDelete(true)}>
-            Delete
-          </button>
+          <DeleteButton name={d.name} confirmLabel="Delete destination" path={path} onDeleted={props.onDeleted}>
+            <p>Nothing more is sent to it, including deliveries still waiting.</p>
+          </DeleteButton>
         </div>
       ) : null}
       <FormError error={action.error} />
-      {message === null ? null : (
-        <p class="alert alert-success" role="status">
-          {message}
-        </p>
-      )}
+      <SuccessNote>{message}</SuccessNote>
       {tested === null ? null : <TestResult result={tested} />}
       {props.revealed === undefined ? null : (
         <div class="pg-setup">
-          <p class="alert alert-success" role="status">
-            {props.revealed.note}
-          </p>
+          <SuccessNote>{props.revealed.note}</SuccessNote>
           <CopyField
             label="Signing secret"
             value={props.revealed.secret}
@@ -184,28 +144,7 @@ export function DestinationCard(props: {
           onCancel={() => setReplaying(false)}
         />
       ) : null}
-      {confirmDelete ? (
-        <ConfirmDialog
-          title={`Delete ${d.name}?`}
-          confirmLabel="Delete destination"
-          busy={remove.busy}
-          error={remove.error}
-          onCancel={() => {
-            remove.clear();
-            setConfirmDelete(false);
-          }}
-          onConfirm={() => {
-            void remove.run(async () => {
-              await apiSend('DELETE', path);
-              setConfirmDelete(false);
-              props.onDeleted();
-            });
-          }}
-        >
-          <p>Nothing more is sent to it, including deliveries still waiting.</p>
-        </ConfirmDialog>
-      ) : null}
-    </article>
+    </ItemCard>
   );
 }
 
@@ -247,14 +186,7 @@ function ReplayForm(props: { path: string; onDone(requeued: number): void; onCan
           <option value="filtered">Filtered</option>
         </select>
       </div>
-      <div class="pg-actions">
-        <button type="submit" class="btn btn-primary" disabled={action.busy}>
-          Queue replay
-        </button>
-        <button type="button" class="btn" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Queue replay" busy={action.busy} onCancel={props.onCancel} />
       <FormError error={action.error} id={`${id}-error`} />
     </form>
   );

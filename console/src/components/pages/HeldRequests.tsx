@@ -3,12 +3,13 @@ import { useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../../api.js';
 import { formatDateTime } from '../../format.js';
 import { Link } from '../../router.js';
-import { ConfirmDialog } from './dialogs.js';
-import { Empty, FormError, SkeletonRows } from './feedback.js';
+import type { HeldRequest, Page, Source, WebhookResult } from '../../types.js';
+import { ConfirmDialog } from '../ConfirmDialog.js';
+import { FormError, SuccessNote } from '../feedback.js';
+import { useAction, useLoad } from '../hooks.js';
+import { ListTable } from '../ListTable.js';
+import { sourceName } from '../use-sources.js';
 import { resultText } from './outcome-text.js';
-import { sourceName } from './source-names.js';
-import type { HeldRequest, Page, Source, WebhookResult } from './types.js';
-import { useAction, useLoad } from './use-load.js';
 
 /**
  * Webhooks held because their lead's personal data was erased: nothing is applied until an admin
@@ -36,76 +37,49 @@ export function HeldRequests(props: { admin: boolean; sources: readonly Source[]
       <h2 id="held-title">Held webhooks</h2>
       <p class="hint">Webhooks for leads whose personal data was erased are kept, answered, and not applied until an admin decides.</p>
       <FormError error={held.error ?? action.error} />
-      {message === null ? null : (
-        <p class="alert alert-success" role="status">
-          {message}
-        </p>
-      )}
-      {items !== undefined && items.length === 0 ? (
-        <Empty>No webhooks are held.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Source</th>
-                <th scope="col">Lead</th>
-                <th scope="col">Held since</th>
-                {props.admin ? <th scope="col"><span class="visually-hidden">Actions</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items === undefined ? (
-                held.error === undefined ? <SkeletonRows columns={props.admin ? 5 : 4} rows={1} /> : null
-              ) : (
-                items.map((h) => (
-                  <tr key={`${h.requestId}-${h.leadId}`}>
-                    <td class="nowrap">
-                      <Link href={`/requests/${encodeURIComponent(h.requestId)}`}>{formatDateTime(h.receivedAt, { seconds: true })}</Link>
-                    </td>
-                    <td>{sourceName(props.sources, h.sourceId)}</td>
-                    <td>
-                      <Link href={`/leads/${encodeURIComponent(h.leadId)}`}>{h.leadId}</Link>
-                    </td>
-                    <td>{formatDateTime(h.heldAt)}</td>
-                    {props.admin ? (
-                      <td class="pg-row-actions">
-                        <button type="button" class="btn" disabled={action.busy} onClick={() => void apply(h)}>
-                          Apply
-                        </button>
-                        <button type="button" class="btn btn-danger" disabled={action.busy} onClick={() => setDiscarding(h)}>
-                          Discard
-                        </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <SuccessNote>{message}</SuccessNote>
+      <ListTable
+        items={items}
+        failed={held.error !== undefined}
+        headings={['Received', 'Source', 'Lead', 'Held since']}
+        actions={props.admin}
+        skeletonRows={1}
+        empty="No webhooks are held."
+        row={(h) => (
+          <tr key={`${h.requestId}-${h.leadId}`}>
+            <td class="nowrap">
+              <Link href={`/requests/${encodeURIComponent(h.requestId)}`}>{formatDateTime(h.receivedAt, { seconds: true })}</Link>
+            </td>
+            <td>{sourceName(props.sources, h.sourceId)}</td>
+            <td>
+              <Link href={`/leads/${encodeURIComponent(h.leadId)}`}>{h.leadId}</Link>
+            </td>
+            <td>{formatDateTime(h.heldAt)}</td>
+            {props.admin ? (
+              <td class="pg-row-actions">
+                <button type="button" class="btn" disabled={action.busy} onClick={() => void apply(h)}>
+                  Apply
+                </button>
+                <button type="button" class="btn btn-danger" disabled={action.busy} onClick={() => setDiscarding(h)}>
+                  Discard
+                </button>
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       {discarding === null ? null : (
         <ConfirmDialog
           title="Discard this held webhook?"
           confirmLabel="Discard webhook"
-          busy={action.busy}
-          error={action.error}
-          onCancel={() => {
-            action.clear();
+          confirm={() => apiSend('POST', `/api/requests/${encodeURIComponent(discarding.requestId)}/discard`)}
+          onDone={() => {
             setDiscarding(null);
+            setMessage(`Discarded ${discarding.requestId}: its held items were redacted and will never be applied.`);
+            held.reload();
+            props.onChanged();
           }}
-          onConfirm={() => {
-            const h = discarding;
-            void action.run(async () => {
-              await apiSend('POST', `/api/requests/${encodeURIComponent(h.requestId)}/discard`);
-              setDiscarding(null);
-              setMessage(`Discarded ${h.requestId}: its held items were redacted and will never be applied.`);
-              held.reload();
-              props.onChanged();
-            });
-          }}
+          onCancel={() => setDiscarding(null)}
         >
           <p>Its items for the erased lead are redacted and never applied. This cannot be undone.</p>
         </ConfirmDialog>

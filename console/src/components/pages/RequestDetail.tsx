@@ -2,15 +2,17 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../../api.js';
 import { formatCount, formatDateTime } from '../../format.js';
+import { prettyJson, showJson } from '../../json-text.js';
+import { providerLabel } from '../../providers.js';
 import { Link } from '../../router.js';
-import { useTitle } from '../hooks.js';
-import { Empty, FormError } from './feedback.js';
-import { prettyJson, showJson } from './json-text.js';
+import type { Refusal, RequestDetail as Detail, WebhookResult } from '../../types.js';
+import { Empty, FormError, SuccessNote } from '../feedback.js';
+import { useAction, useLoad, useTitle } from '../hooks.js';
+import { ListTable } from '../ListTable.js';
+import { SkeletonCard } from '../Skeleton.js';
+import { sourceName, useSources } from '../use-sources.js';
+import { Fact } from './cards.js';
 import { countsText, resultText, statusText } from './outcome-text.js';
-import { providerName } from './provider-guides.js';
-import { sourceName, useSources } from './source-names.js';
-import type { Refusal, RequestDetail as Detail, WebhookResult } from './types.js';
-import { useAction, useLoad } from './use-load.js';
 
 /** One request (`/requests/:id`): what came in exactly, and what each item came to; a refused one (`rej_…`) too. */
 export function RequestDetail(props: { id: string; admin: boolean }): JSX.Element {
@@ -29,32 +31,20 @@ export function RequestDetail(props: { id: string; admin: boolean }): JSX.Elemen
       </p>
       <FormError error={loaded.error} />
       {r === undefined ? (
-        loaded.error === undefined ? <div class="card pg-card-skeleton" aria-hidden="true"><span class="skeleton" /></div> : null
+        loaded.error === undefined ? <SkeletonCard /> : null
       ) : (
         <>
           <dl class="pg-facts">
-            <div>
-              <dt>Received</dt>
-              <dd>{formatDateTime(r.receivedAt, { seconds: true })}</dd>
-            </div>
-            <div>
-              <dt>Source</dt>
-              <dd>
-                <Link href={`/sources/${encodeURIComponent(r.sourceId)}`}>{sourceName(sources, r.sourceId)}</Link> ({providerName(r.provider)})
-              </dd>
-            </div>
-            <div>
-              <dt>Status</dt>
-              <dd>
-                <span class={`badge badge-${r.status}`}>{statusText(r.status)}</span> (answered HTTP {r.httpStatus})
-              </dd>
-            </div>
-            <div>
-              <dt>Body</dt>
-              <dd>
-                {formatCount(r.bodySize)} bytes{r.contentType === null ? '' : `, ${r.contentType}`}
-              </dd>
-            </div>
+            <Fact term="Received">{formatDateTime(r.receivedAt, { seconds: true })}</Fact>
+            <Fact term="Source">
+              <Link href={`/sources/${encodeURIComponent(r.sourceId)}`}>{sourceName(sources, r.sourceId)}</Link> ({providerLabel(r.provider)})
+            </Fact>
+            <Fact term="Status">
+              <span class={`badge badge-${r.status}`}>{statusText(r.status)}</span> (answered HTTP {r.httpStatus})
+            </Fact>
+            <Fact term="Body">
+              {formatCount(r.bodySize)} bytes{r.contentType === null ? '' : `, ${r.contentType}`}
+            </Fact>
           </dl>
           {r.status === 'rejected' ? <RefusalBody r={r} /> : <StoredBody r={r} admin={props.admin} reload={loaded.reload} />}
           <Headers headers={r.headers} omitted={r.status === 'rejected' ? r.headersOmitted : 0} />
@@ -109,11 +99,7 @@ function StoredBody({ r, admin, reload }: { r: Detail; admin: boolean; reload():
         </div>
       ) : null}
       <FormError error={action.error} />
-      {result === null ? null : (
-        <p class="alert alert-success" role="status">
-          Reprocessed. {resultText(result)}
-        </p>
-      )}
+      <SuccessNote>{result === null ? null : `Reprocessed. ${resultText(result)}`}</SuccessNote>
       <section aria-labelledby="request-body">
         <h2 id="request-body">Body</h2>
         <BodyText text={r.body} base64={r.bodyBase64} />
@@ -128,34 +114,20 @@ function StoredBody({ r, admin, reload }: { r: Detail; admin: boolean; reload():
       <section aria-labelledby="request-items">
         <h2 id="request-items">Items</h2>
         <p>{countsText(r.itemCounts)}</p>
-        {r.items.length === 0 ? (
-          <Empty>No items were recorded for this request.</Empty>
-        ) : (
-          <div class="table-wrap">
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Lead</th>
-                  <th scope="col">Provider's lead id</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.items.map((item) => (
-                  <tr key={item.index}>
-                    <td>{item.index}</td>
-                    <td>{item.outcome}</td>
-                    <td>{item.leadId === null ? '—' : <Link href={`/leads/${encodeURIComponent(item.leadId)}`}>{item.leadId}</Link>}</td>
-                    <td>{item.providerLeadId ?? '—'}</td>
-                    <td>{item.reason ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListTable
+          items={r.items}
+          headings={['#', 'Outcome', 'Lead', "Provider's lead id", 'Reason']}
+          empty="No items were recorded for this request."
+          row={(item) => (
+            <tr key={item.index}>
+              <td>{item.index}</td>
+              <td>{item.outcome}</td>
+              <td>{item.leadId === null ? '—' : <Link href={`/leads/${encodeURIComponent(item.leadId)}`}>{item.leadId}</Link>}</td>
+              <td>{item.providerLeadId ?? '—'}</td>
+              <td>{item.reason ?? ''}</td>
+            </tr>
+          )}
+        />
         {r.quarantine !== undefined && r.quarantine.reasons.length > 0 ? (
           <>
             <h3>Why items were quarantined</h3>
@@ -174,28 +146,19 @@ function StoredBody({ r, admin, reload }: { r: Detail; admin: boolean; reload():
         <section aria-labelledby="request-reprocesses">
           <h2 id="request-reprocesses">Reprocesses</h2>
           <p class="hint">{r.reprocessCount} in all; the last ones shown, newest first.</p>
-          <div class="table-wrap">
-            <table class="data">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Came to</th>
-                  <th scope="col">Items</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...r.reprocesses].reverse().map((rp, i) => (
-                  <tr key={i}>
-                    <td>{formatDateTime(rp.at, { seconds: true })}</td>
-                    <td>{statusText(rp.status)}</td>
-                    <td>{countsText(rp.itemCounts)}</td>
-                    <td>{rp.reason ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable
+            items={[...r.reprocesses].reverse()}
+            headings={['When', 'Came to', 'Items', 'Reason']}
+            empty={null}
+            row={(rp, i) => (
+              <tr key={i}>
+                <td>{formatDateTime(rp.at, { seconds: true })}</td>
+                <td>{statusText(rp.status)}</td>
+                <td>{countsText(rp.itemCounts)}</td>
+                <td>{rp.reason ?? ''}</td>
+              </tr>
+            )}
+          />
         </section>
       )}
     </>
@@ -236,30 +199,20 @@ function Headers({ headers, omitted }: { headers: Record<string, string>; omitte
     <section aria-labelledby="request-headers">
       <h2 id="request-headers">Headers</h2>
       <p class="hint">Credentials are redacted.{omitted > 0 ? ` ${omitted} more headers were not kept.` : ''}</p>
-      {entries.length === 0 ? (
-        <Empty>No headers were kept.</Empty>
-      ) : (
-        <div class="table-wrap">
-          <table class="data pg-table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Header</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map(([name, value]) => (
-                <tr key={name}>
-                  <td>
-                    <code>{name}</code>
-                  </td>
-                  <td class="pg-break">{value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ListTable
+        items={entries}
+        class="pg-table-compact"
+        headings={['Header', 'Value']}
+        empty="No headers were kept."
+        row={([name, value]) => (
+          <tr key={name}>
+            <td>
+              <code>{name}</code>
+            </td>
+            <td class="pg-break">{value}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

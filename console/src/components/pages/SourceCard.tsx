@@ -1,13 +1,15 @@
 import type { JSX } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { apiGet, apiSend } from '../../api.js';
 import { formatCount, formatDateTime, formatRelative } from '../../format.js';
+import { providerLabel } from '../../providers.js';
 import { Link } from '../../router.js';
-import { ConfirmDialog, CopyField } from './dialogs.js';
-import { errorText, FormError } from './feedback.js';
-import { guideOf, providerName } from './provider-guides.js';
-import type { Source } from './types.js';
-import { useAction } from './use-load.js';
+import type { Source } from '../../types.js';
+import { CopyField, CopyFieldLoading } from '../CopyField.js';
+import { FormError, SuccessNote } from '../feedback.js';
+import { useAction } from '../hooks.js';
+import { DeleteButton, Fact, ItemCard } from './cards.js';
+import { guideOf } from './provider-guides.js';
 
 /** Values the API shows once (just created or rotated): kept by the page until it is left. */
 export interface Revealed {
@@ -45,20 +47,12 @@ export function SourceCard(props: {
   const id = useId();
   const guide = guideOf(source.provider);
   const [setupOpen, setSetupOpen] = useState(props.revealed !== undefined || props.focused);
-  const card = useRef<HTMLElement>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const [testLead, setTestLead] = useState<{ requestId: string; leadId: string } | null>(null);
   const action = useAction();
-  const remove = useAction();
 
   useEffect(() => {
     if (props.revealed !== undefined) setSetupOpen(true);
   }, [props.revealed]);
-  useEffect(() => {
-    if (!props.focused) return;
-    card.current?.scrollIntoView({ block: 'start' });
-    card.current?.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
-  }, [props.focused]);
 
   const sendTestLead = async () => {
     setTestLead(null);
@@ -103,48 +97,22 @@ export function SourceCard(props: {
   };
 
   return (
-    <article ref={card} class={props.focused ? 'card pg-card pg-card-focused' : 'card pg-card'} aria-labelledby={`${id}-name`}>
-      <header class="pg-card-head">
-        <h2 id={`${id}-name`} class="pg-card-title" tabIndex={-1}>
-          {source.name}
-        </h2>
-        <span class="badge">{providerName(source.provider)}</span>
-      </header>
+    <ItemCard name={source.name} badge={<span class="badge">{providerLabel(source.provider)}</span>} focused={props.focused}>
       <dl class="pg-facts">
-        <div>
-          <dt>Last received</dt>
-          <dd>
-            {source.lastReceivedAt === undefined ? '—' : source.lastReceivedAt === null ? 'Never' : (
-              <time dateTime={source.lastReceivedAt} title={formatDateTime(source.lastReceivedAt)}>
-                {formatRelative(source.lastReceivedAt)}
-              </time>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Refused</dt>
-          <dd>
-            {source.refusedCount === undefined ? '—' : source.refusedCount === 0 ? '0' : (
-              <Link href={`/requests?status=rejected&sourceId=${encodeURIComponent(source.id)}`} title="Webhooks refused for bad credentials">
-                {formatCount(source.refusedCount)}
-              </Link>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Errors</dt>
-          <dd>
-            {source.quarantinedCount === undefined ? '—' : source.quarantinedCount === 0 ? '0' : (
-              <Link href={`/requests?status=quarantined&sourceId=${encodeURIComponent(source.id)}`} title="Webhooks quarantined, waiting for a look and a reprocess">
-                {formatCount(source.quarantinedCount)}
-              </Link>
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Created</dt>
-          <dd>{formatDateTime(source.createdAt)}</dd>
-        </div>
+        <Fact term="Last received">
+          {source.lastReceivedAt === undefined ? '—' : source.lastReceivedAt === null ? 'Never' : (
+            <time dateTime={source.lastReceivedAt} title={formatDateTime(source.lastReceivedAt)}>
+              {formatRelative(source.lastReceivedAt)}
+            </time>
+          )}
+        </Fact>
+        <Fact term="Refused">
+          <RequestsCount count={source.refusedCount} status="rejected" sourceId={source.id} title="Webhooks refused for bad credentials" />
+        </Fact>
+        <Fact term="Errors">
+          <RequestsCount count={source.quarantinedCount} status="quarantined" sourceId={source.id} title="Webhooks quarantined, waiting for a look and a reprocess" />
+        </Fact>
+        <Fact term="Created">{formatDateTime(source.createdAt)}</Fact>
       </dl>
       {admin ? (
         <div class="pg-actions" role="group" aria-label={`Actions for ${source.name}`}>
@@ -162,42 +130,32 @@ export function SourceCard(props: {
           <button type="button" class="btn" disabled={action.busy} onClick={() => void rotateUrl()}>
             Rotate URL
           </button>
-          <button type="button" class="btn btn-danger" onClick={() => setConfirmDelete(true)}>
-            Delete
-          </button>
+          <DeleteButton name={source.name} confirmLabel="Delete source" path={`/api/sources/${encodeURIComponent(source.id)}`} onDeleted={props.onDeleted}>
+            <p>Its webhook URL stops working at once: the provider's webhooks will be refused. The leads it brought in are kept.</p>
+          </DeleteButton>
         </div>
       ) : null}
       <FormError error={action.error} />
       {testLead === null ? null : (
-        <p class="alert alert-success" role="status">
+        <SuccessNote>
           Test lead sent (kept out of lists, stats and destinations). <Link href={`/leads/${encodeURIComponent(testLead.leadId)}`}>Open the test lead</Link>
           {' · '}
           <Link href={`/requests/${encodeURIComponent(testLead.requestId)}`}>See its request</Link>
-        </p>
+        </SuccessNote>
       )}
       {admin && setupOpen ? <SourceSetup id={`${id}-setup`} source={source} revealed={props.revealed} /> : null}
-      {confirmDelete ? (
-        <ConfirmDialog
-          title={`Delete ${source.name}?`}
-          confirmLabel="Delete source"
-          busy={remove.busy}
-          error={remove.error}
-          onCancel={() => {
-            remove.clear();
-            setConfirmDelete(false);
-          }}
-          onConfirm={() => {
-            void remove.run(async () => {
-              await apiSend<undefined>('DELETE', `/api/sources/${encodeURIComponent(source.id)}`);
-              setConfirmDelete(false);
-              props.onDeleted();
-            });
-          }}
-        >
-          <p>Its webhook URL stops working at once: the provider's webhooks will be refused. The leads it brought in are kept.</p>
-        </ConfirmDialog>
-      ) : null}
-    </article>
+    </ItemCard>
+  );
+}
+
+/** A count of the source's requests of one status, linking to them; '—' when not known. */
+function RequestsCount(props: { count: number | undefined; status: string; sourceId: string; title: string }): JSX.Element | string {
+  if (props.count === undefined) return '—';
+  if (props.count === 0) return '0';
+  return (
+    <Link href={`/requests?status=${props.status}&sourceId=${encodeURIComponent(props.sourceId)}`} title={props.title}>
+      {formatCount(props.count)}
+    </Link>
   );
 }
 
@@ -221,12 +179,8 @@ function SourceSetup(props: { id: string; source: Source; revealed: Revealed | u
   const url = revealed?.webhookUrl ?? (own === null ? null : webhookUrlOf(own));
   return (
     <section class="pg-setup" id={props.id} aria-label={`Setup for ${source.name}`}>
-      {revealed?.note === undefined ? null : (
-        <p class="alert alert-success" role="status">
-          {revealed.note}
-        </p>
-      )}
-      {error === undefined ? null : <p class="alert alert-error" role="alert">{errorText(error)}</p>}
+      <SuccessNote>{revealed?.note}</SuccessNote>
+      <FormError error={error} />
       {url === null ? (
         error === undefined ? <CopyFieldLoading label="Webhook URL" copyLabel="Copy URL" what="the webhook URL" /> : null
       ) : (
@@ -250,30 +204,10 @@ function SourceSetup(props: { id: string; source: Source; revealed: Revealed | u
         <ol class="pg-steps">{source.setup.map((step, i) => <li key={i}>{step}</li>)}</ol>
       ) : (
         <>
-          <h3>Set up {guide.name}</h3>
+          <h3>Set up {providerLabel(source.provider)}</h3>
           <ol class="pg-steps">{guide.steps()}</ol>
         </>
       )}
     </section>
-  );
-}
-
-/** A copy field's place while its value loads: the same size, so the guide under it does not move. */
-function CopyFieldLoading(props: { label: string; copyLabel: string; what: string }): JSX.Element {
-  return (
-    <div class="pg-copy pg-copy-loading">
-      <span class="visually-hidden" role="status">
-        Loading {props.what}…
-      </span>
-      <div aria-hidden="true">
-        <span class="pg-copy-label">{props.label}</span>
-        <div class="pg-copy-row">
-          <span class="pg-copy-fake" />
-          <span class="btn pg-copy-fake-btn">{props.copyLabel}</span>
-        </div>
-        <p class="hint">{'\u00a0'}</p>
-        <p class="pg-copy-status" />
-      </div>
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { ItemCounts, WebhookResult } from './types.js';
+import type { ItemCounts, WebhookResult } from '../../types.js';
 
 const STATUS_WORDS: Record<string, string> = {
   accepted: 'Accepted',

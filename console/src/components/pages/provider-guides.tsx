@@ -1,12 +1,11 @@
 import type { JSX } from 'preact';
-import type { ProviderId } from './types.js';
+import type { ProviderId } from '../../types.js';
 
 /**
  * What to paste where in each provider's own dashboard (from docs and providers.md §1): the webhook
  * URL always; the secret as the provider expects it, or nothing for Anarock (the URL is the secret).
  */
 export interface ProviderGuide {
-  name: string;
   /** Whether the provider is given a secret at all (Anarock sends none). */
   usesSecret: boolean;
   /** Whether the provider may hand you a secret to use instead of the generated one. */
@@ -19,11 +18,8 @@ export interface ProviderGuide {
   steps: () => JSX.Element[];
 }
 
-export const PROVIDERS: readonly ProviderId[] = ['anarock', 'leadpro', 'casayes', 'praetorian'];
-
-export const GUIDES: Record<ProviderId, ProviderGuide> = {
+const GUIDES: Record<ProviderId, ProviderGuide> = {
   anarock: {
-    name: 'Anarock',
     usesSecret: false,
     ownSecret: 'no',
     before:
@@ -40,7 +36,6 @@ export const GUIDES: Record<ProviderId, ProviderGuide> = {
     ],
   },
   leadpro: {
-    name: 'LeadPro',
     usesSecret: true,
     ownSecret: 'optional',
     before:
@@ -54,7 +49,6 @@ export const GUIDES: Record<ProviderId, ProviderGuide> = {
     ],
   },
   casayes: {
-    name: 'CasaYes',
     usesSecret: true,
     ownSecret: 'required',
     before:
@@ -71,7 +65,6 @@ export const GUIDES: Record<ProviderId, ProviderGuide> = {
     ],
   },
   praetorian: {
-    name: 'Praetorian',
     usesSecret: true,
     ownSecret: 'optional',
     before:
@@ -89,11 +82,7 @@ export const GUIDES: Record<ProviderId, ProviderGuide> = {
   },
 };
 
-/** The provider's display name, or the id itself for one the console does not know yet. */
-export function providerName(id: string): string {
-  return (GUIDES as Record<string, ProviderGuide | undefined>)[id]?.name ?? id;
-}
-
+/** The guide for a provider, or undefined for one the console does not know yet. */
 export function guideOf(id: string): ProviderGuide | undefined {
   return (GUIDES as Record<string, ProviderGuide | undefined>)[id];
 }

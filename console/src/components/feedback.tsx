@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { ApiError } from '../../api.js';
+import { ApiError } from '../api.js';
 
 /** The message to show for a failed call: the API's own words when it answered. */
 export function errorText(error: unknown): string {
@@ -43,38 +43,17 @@ export function FormError(props: { error: unknown; id?: string }): JSX.Element |
   );
 }
 
+/** What an action just did ("Token revoked."), said politely (role=status); nothing when there is nothing to say. */
+export function SuccessNote(props: { children: ComponentChildren }): JSX.Element | null {
+  if (props.children === null || props.children === undefined || props.children === '') return null;
+  return (
+    <p class="alert alert-success" role="status">
+      {props.children}
+    </p>
+  );
+}
+
 /** A list that has nothing to show yet, said plainly. */
 export function Empty(props: { children: ComponentChildren }): JSX.Element {
   return <p class="empty">{props.children}</p>;
-}
-
-/** Placeholder rows of fixed height while a table loads, so nothing jumps when it arrives. */
-export function SkeletonRows(props: { columns: number; rows?: number }): JSX.Element {
-  const rows = Array.from({ length: props.rows ?? 3 }, (_, i) => i);
-  return (
-    <>
-      {rows.map((r) => (
-        <tr key={r} class="skeleton-row" aria-hidden="true">
-          {Array.from({ length: props.columns }, (_, c) => (
-            <td key={c}>
-              <span class="skeleton" />
-            </td>
-          ))}
-        </tr>
-      ))}
-    </>
-  );
-}
-
-/** Placeholder cards of fixed height while a card list loads. */
-export function SkeletonCards(props: { count?: number }): JSX.Element {
-  return (
-    <div aria-hidden="true">
-      {Array.from({ length: props.count ?? 2 }, (_, i) => (
-        <div key={i} class="card pg-card-skeleton">
-          <span class="skeleton" />
-        </div>
-      ))}
-    </div>
-  );
 }

@@ -1,55 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { FormError } from './feedback.js';
-
-/**
- * A modal confirmation (`<dialog>`, opened with showModal so focus stays inside and Escape cancels).
- * Rendered only while open; Cancel has the focus first, so Enter never confirms by accident.
- */
-export function ConfirmDialog(props: {
-  title: string;
-  confirmLabel: string;
-  busy?: boolean;
-  error?: unknown;
-  onConfirm(): void;
-  onCancel(): void;
-  children?: ComponentChildren;
-}): JSX.Element {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog !== null && !dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-    return () => {
-      if (dialog?.open === true) dialog.close();
-    };
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      class="pg-dialog"
-      aria-labelledby={titleId}
-      onCancel={(event) => {
-        event.preventDefault();
-        props.onCancel();
-      }}
-    >
-      <h2 id={titleId}>{props.title}</h2>
-      {props.children}
-      <FormError error={props.error} />
-      <div class="pg-actions">
-        <button type="button" class="btn" ref={cancelRef} onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button type="button" class="btn btn-danger" disabled={props.busy === true} onClick={props.onConfirm}>
-          {props.confirmLabel}
-        </button>
-      </div>
-    </dialog>
-  );
-}
+import { useId, useRef, useState } from 'preact/hooks';
 
 /**
  * A value to paste elsewhere (a webhook URL, a secret, a token): a readonly input labelled `label`
@@ -98,6 +48,26 @@ export function CopyField(props: { label: string; value: string; copyLabel: stri
       <p class="pg-copy-status" role="status">
         {status}
       </p>
+    </div>
+  );
+}
+
+/** A copy field's place while its value loads: the same size, so what is under it does not move. */
+export function CopyFieldLoading(props: { label: string; copyLabel: string; what: string }): JSX.Element {
+  return (
+    <div class="pg-copy pg-copy-loading">
+      <span class="visually-hidden" role="status">
+        Loading {props.what}…
+      </span>
+      <div aria-hidden="true">
+        <span class="pg-copy-label">{props.label}</span>
+        <div class="pg-copy-row">
+          <span class="pg-copy-fake" />
+          <span class="btn pg-copy-fake-btn">{props.copyLabel}</span>
+        </div>
+        <p class="hint">{'\u00a0'}</p>
+        <p class="pg-copy-status" />
+      </div>
     </div>
   );
 }

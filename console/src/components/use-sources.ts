@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { apiGet } from '../../api.js';
-import type { Source } from './types.js';
+import { apiGet } from '../api.js';
+import type { Source } from '../types.js';
 
-/** The sources, for names in lists and filters; empty until loaded (and if they cannot be). */
+/** The sources, for names in lists and filters; undefined until loaded (and if they cannot be). */
 export function useSources(): Source[] | undefined {
   const [sources, setSources] = useState<Source[] | undefined>(undefined);
   useEffect(() => {
