@@ -52,7 +52,36 @@ function ownsItsUnauthorized(method: string, path: string): boolean {
   return path.split('?')[0] === '/api/session' && method !== 'DELETE';
 }
 
+/** Sign-outs (`DELETE /api/session`) under way: the live stream's end they cause is no lost session. */
+let signOutsInFlight = 0;
+
+function isSignOut(method: string, path: string): boolean {
+  return method === 'DELETE' && path.split('?')[0] === '/api/session';
+}
+
+/**
+ * The live stream (`GET /api/live`) sent `event: end`: its credentials stopped holding, and the
+ * caller has closed it (EventSource would reconnect in a loop). When the reason is that the session
+ * ended (`session-ended`: signed out elsewhere, or its token revoked; `session-expired`), back to
+ * sign-in as a 401 does; not while this page signs out itself (that goes to sign-in on its own).
+ */
+export function liveStreamEnded(reason: unknown): void {
+  if (signOutsInFlight > 0) return;
+  if (reason === 'session-expired') sessionLost('LH_E_SESSION_EXPIRED');
+  else if (reason === 'session-ended') sessionLost('LH_E_UNAUTHORIZED');
+}
+
 async function request<T>(method: string, path: string, body: unknown): Promise<T> {
+  if (!isSignOut(method, path)) return send<T>(method, path, body);
+  signOutsInFlight++;
+  try {
+    return await send<T>(method, path, body);
+  } finally {
+    signOutsInFlight--;
+  }
+}
+
+async function send<T>(method: string, path: string, body: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const csrf = session.get()?.csrfToken;

@@ -171,7 +171,8 @@ export interface HeldRequest {
   resolvedBy: string | null;
 }
 
-export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.stage_changed'] as const;
+/** The server's event types (src/core/lead-events.ts), in its order; a new destination takes every one by default. */
+export const EVENT_TYPES = ['lead.created', 'lead.updated', 'lead.stage_changed', 'lead.erased'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface RuleTemplate {

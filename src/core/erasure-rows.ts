@@ -2,7 +2,7 @@
  * The per-row decisions of an erasure (pure): which stored rows change and how. Every store runs the
  * same ones over its rows (src/storage/sqlite/erase-lead.ts); core/erasure.ts says what is personal.
  */
-import { ERASED_TEXT, redactEventBody, redactTimelineEntry } from './erasure.js';
+import { ERASED_TEXT, redactEventBody, redactLead, redactTimelineEntry } from './erasure.js';
 import { hubError, type HubError } from './errors.js';
 import type { Lead } from './lead.js';
 import type { ErasureActor } from '../storage/port.js';
@@ -40,10 +40,16 @@ export function redactedTimelineRow(row: { kind: string; summary: string; data: 
   return redacted.summary === row.summary && data === row.data ? null : { summary: redacted.summary, data };
 }
 
-/** A stored event's body redacted (its kept provider item is dropped: payload null), or null when neither changes. */
-export function redactedEventRow(row: { body: string; payload: string | null }): { body: string } | null {
+/**
+ * A stored event's body redacted and what it kept for rules (EventWrite.payload): a provider item is
+ * dropped (null); the lead as erased that a `lead.erased` event keeps stays, redacted again (a lead
+ * erased again may have taken personal data since, never into an earlier event). Null when neither
+ * changes.
+ */
+export function redactedEventRow(row: { type: string; body: string; payload: string | null }): { body: string; payload: string | null } | null {
   const body = JSON.stringify(redactEventBody(JSON.parse(row.body)));
-  return body === row.body && row.payload === null ? null : { body };
+  const payload = row.type === 'lead.erased' && row.payload !== null ? JSON.stringify(redactLead(JSON.parse(row.payload) as Lead).lead) : null;
+  return body === row.body && payload === row.payload ? null : { body, payload };
 }
 
 /** Why a request's holds cannot be applied or discarded: none waiting (LH_E_NOT_HELD), or no such request. */

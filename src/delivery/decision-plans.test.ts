@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EMPTY_ATTRIBUTION, type Lead } from '../core/lead.js';
-import type { AttemptCompletion } from '../storage/delivery-port.js';
+import type { AttemptCompletion, DestinationRecord } from '../storage/delivery-port.js';
 import { claimSlots, pickClaims } from './claim-plan.js';
 import { planCompletion, planFiltered, SuccessMarks } from './completion-plan.js';
-import { planFanOut } from './fan-out.js';
+import { planErasureFanOut, planFanOut } from './fan-out.js';
+import { DestinationPlanner } from './planner.js';
 
 const lead = { id: 'lead_1', stage: 'new', attribution: { ...EMPTY_ATTRIBUTION } } as unknown as Lead;
 const change = { outcome: 'created' as const, lead, changes: {}, previousStage: null, payload: { raw: 1 }, sourceId: 'src_1' };
@@ -26,6 +27,46 @@ describe('planFanOut', () => {
     assert.deepEqual(events.map((e) => [e.type, e.payload]), [['lead.created', '{"raw":1}'], ['lead.updated', null]]);
     assert.deepEqual(deliveries.map((d) => [d.destinationId, d.eventId]), [['d1', events[0]?.id], ['d2', events[0]?.id], ['d3', events[1]?.id]]);
     assert.equal(JSON.parse(events[0]?.body ?? '').id, events[0]?.id);
+  });
+});
+
+describe('lead.erased: planErasure and planErasureFanOut', () => {
+  const destination = (id: string, fields: Partial<DestinationRecord> = {}) =>
+    ({ id, events: ['lead.created', 'lead.erased'], filter: null, sourceIds: null, includeTest: false, disabledAt: null, deletedAt: null, ...fields }) as DestinationRecord;
+
+  it('tells the enabled destinations subscribed to lead.erased that take the lead: its source, and test leads only with includeTest', () => {
+    const planner = new DestinationPlanner();
+    planner.load([
+      destination('all'),
+      destination('not-subscribed', { events: ['lead.created', 'lead.updated', 'lead.stage_changed'] }),
+      destination('this-source', { sourceIds: ['src_1'] }),
+      destination('other-source', { sourceIds: ['src_2'] }),
+      destination('with-test', { includeTest: true, filter: 'true' }),
+      destination('disabled', { disabledAt: '2026-01-01T00:00:00.000Z' }),
+      destination('deleted', { deletedAt: '2026-01-01T00:00:00.000Z' }),
+    ]);
+    assert.deepEqual(planner.planErasure({ sourceId: 'src_1', isTest: false }).map((p) => p.destinationId), ['all', 'this-source', 'with-test']);
+    assert.deepEqual(planner.planErasure({ sourceId: 'src_1', isTest: true }).map((p) => p.destinationId), ['with-test']);
+    assert.deepEqual(planner.plan({ ...change, lead: { ...lead, isTest: false } }).map((p) => p.destinationId), ['all', 'not-subscribed', 'this-source', 'with-test'], 'the same scope as the lead\'s changes');
+  });
+
+  it('writes one event and one delivery per destination, keeping the lead as erased for rules; nothing when none is told', () => {
+    const erasedLead = { ...lead, sourceId: 'src_1', provider: 'anarock', providerLeadId: '77' } as Lead;
+    const notice = { lead: erasedLead, erasedAt: '2026-01-02T00:00:00.000Z', requestedBy: 'ticket 1' };
+    const { events, deliveries } = planErasureFanOut(notice, [{ destinationId: 'd1' }, { destinationId: 'd2' }], '2026-01-02T00:00:00.000Z', newId);
+    assert.equal(events.length, 1);
+    const [event] = events;
+    assert.deepEqual({ ...event, body: JSON.parse(event!.body), payload: JSON.parse(event!.payload!) }, {
+      id: event!.id,
+      type: 'lead.erased',
+      leadId: 'lead_1',
+      sourceId: 'src_1',
+      createdAt: '2026-01-02T00:00:00.000Z',
+      body: { type: 'lead.erased', id: event!.id, timestamp: '2026-01-02T00:00:00.000Z', data: { leadId: 'lead_1', sourceId: 'src_1', provider: 'anarock', providerLeadId: '77', erasedAt: '2026-01-02T00:00:00.000Z', requestedBy: 'ticket 1' } },
+      payload: JSON.parse(JSON.stringify(erasedLead)),
+    });
+    assert.deepEqual(deliveries.map((d) => [d.destinationId, d.eventId, d.leadId, d.createdAt]), [['d1', event!.id, 'lead_1', '2026-01-02T00:00:00.000Z'], ['d2', event!.id, 'lead_1', '2026-01-02T00:00:00.000Z']]);
+    assert.deepEqual(planErasureFanOut(notice, [], '2026-01-02T00:00:00.000Z', newId), { events: [], deliveries: [] });
   });
 });
 

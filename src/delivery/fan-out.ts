@@ -1,5 +1,5 @@
 import { timeOrderedId } from '../core/ids.js';
-import { buildEvent, type EventType, type LeadChange } from '../core/lead-events.js';
+import { buildErasedEvent, buildEvent, type EventType, type LeadChange, type LeadErasureNotice } from '../core/lead-events.js';
 import type { DeliveryPlanner } from '../storage/delivery-port.js';
 
 /** An `events` row: the exact body every destination receives, and the provider's item when a rule needs it. */
@@ -11,7 +11,12 @@ export interface EventWrite {
   createdAt: string;
   /** The event body, JSON text (stored and signed as is). */
   body: string;
-  /** The provider's own item as JSON text, kept only when a destination of this event has a rule; else null. */
+  /**
+   * What a destination's rule reads besides the body, as JSON text. For a lead change, the provider's
+   * own item (the rule's `payload`), kept only when a destination of this event has a rule, else
+   * null. For `lead.erased`, whose body names the lead by its ids only, the lead as erased (the
+   * rule's `lead`; its `payload` is null: the provider's items were erased), always.
+   */
   payload: string | null;
 }
 
@@ -61,4 +66,32 @@ export function planFanOut(
     deliveries.push({ id: newId('dlv'), eventId, destinationId: p.destinationId, leadId: change.lead.id, createdAt: now });
   }
   return { events, deliveries };
+}
+
+/**
+ * The `lead.erased` event and its deliveries (pure apart from new ids), to insert in the erasure's
+ * transaction after the lead's row is locked: one event, one pending delivery per planned destination
+ * (DeliveryPlanner.planErasure). Written after the lead's earlier deliveries, so per-lead order sends
+ * it after them. The body carries no personal data (buildErasedEvent); the lead as erased is kept
+ * beside it for rules (see {@link EventWrite.payload}).
+ */
+export function planErasureFanOut(
+  notice: LeadErasureNotice,
+  planned: ReturnType<DeliveryPlanner['planErasure']>,
+  now: string,
+  newId: (prefix: string) => string = timeOrderedId,
+): { events: EventWrite[]; deliveries: DeliveryWrite[] } {
+  if (planned.length === 0) return { events: [], deliveries: [] };
+  const eventId = newId('evt');
+  const leadId = notice.lead.id;
+  const event: EventWrite = {
+    id: eventId,
+    type: 'lead.erased',
+    leadId,
+    sourceId: notice.lead.sourceId,
+    createdAt: now,
+    body: JSON.stringify(buildErasedEvent(eventId, now, notice)),
+    payload: JSON.stringify(notice.lead),
+  };
+  return { events: [event], deliveries: planned.map((p) => ({ id: newId('dlv'), eventId, destinationId: p.destinationId, leadId, createdAt: now })) };
 }

@@ -2,8 +2,10 @@
  * One rule evaluation as plain data (so it can be posted to the rule thread) and the function that
  * runs it. The event and the provider's item travel as the JSON text the database holds: they are
  * parsed on the rule thread, not on the main one. The filter's `event` is the stored body the
- * destination receives (built once, by buildEvent in lead-events.ts), and `lead` its `data.lead`: a
- * rule never sees an event built apart from the one sent.
+ * destination receives (built once, by buildEvent or buildErasedEvent in lead-events.ts), and `lead`
+ * its `data.lead`: a rule never sees an event built apart from the one sent. A `lead.erased` body
+ * names the lead by its ids only: its `lead` is the lead as erased, kept beside the event (personal
+ * fields null), and its `payload` null (the provider's items were erased).
  */
 import type { Lead } from '../core/lead.js';
 import { cached } from './lru.js';
@@ -14,7 +16,10 @@ export interface RuleJob {
   expression: string;
   /** The stored event body (`{ type, id, timestamp, data: { lead, … } }`). */
   eventBody: string;
-  /** The provider's item as JSON text; null when the event kept none. */
+  /**
+   * What the event kept for rules, as JSON text (fan-out.ts EventWrite.payload): the provider's item,
+   * or for `lead.erased` the lead as erased; null when the event kept none.
+   */
   payload: string | null;
 }
 
@@ -38,13 +43,14 @@ export function evaluateRule(job: RuleJob): FilterEvaluation {
   const filter = compiledRule(job.expression);
   if (typeof filter === 'string') return { matched: false, error: filter };
   let event: FilterEvent;
-  let payload: unknown;
+  let kept: unknown;
   try {
     event = JSON.parse(job.eventBody) as FilterEvent;
-    payload = job.payload === null ? null : (JSON.parse(job.payload) as unknown);
+    kept = job.payload === null ? null : (JSON.parse(job.payload) as unknown);
   } catch (error) {
     return { matched: false, error: `the stored event is not JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
+  if (event?.type === 'lead.erased') return filter.evaluate({ event, lead: kept as Lead, payload: null });
   const lead = ((event.data as { lead?: Lead } | null)?.lead ?? null) as Lead;
-  return filter.evaluate({ event, lead, payload });
+  return filter.evaluate({ event, lead, payload: kept });
 }

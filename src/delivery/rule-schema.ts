@@ -9,7 +9,7 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import type { Assignee, Attribution, Lead, Person } from '../core/lead.js';
-import type { OutboundEvent } from '../core/lead-events.js';
+import type { LeadChangeEvent, LeadErasedEvent, OutboundEvent } from '../core/lead-events.js';
 
 /** An object type of the event or the lead: its CEL type name and its fields. */
 export interface ObjectDecl {
@@ -83,10 +83,25 @@ export const LEAD_TYPE = {
   } satisfies Declared<Lead>,
 } as const satisfies ObjectDecl;
 
+/**
+ * `event.data` of every event type, one declaration: a field is there only in the types that have
+ * it. previousStage only in lead.stage_changed (`has(event.data.previousStage)`); lead and changes in
+ * every type but lead.erased; leadId, sourceId, provider, providerLeadId, erasedAt and requestedBy
+ * (when the erasure's `by` was given) in lead.erased only, whose `lead` variable is the lead as erased.
+ */
 const EVENT_DATA = {
   name: 'leadhook.EventData',
-  // previousStage is absent unless the event is lead.stage_changed: has(event.data.previousStage).
-  fields: { lead: LEAD_TYPE, changes: 'map', previousStage: 'string' } satisfies Declared<OutboundEvent['data']>,
+  fields: {
+    lead: LEAD_TYPE,
+    changes: 'map',
+    previousStage: 'string',
+    leadId: 'string',
+    sourceId: 'string',
+    provider: 'string',
+    providerLeadId: 'string',
+    erasedAt: 'string',
+    requestedBy: 'string',
+  } satisfies Declared<LeadChangeEvent['data'] & LeadErasedEvent['data']>,
 } as const satisfies ObjectDecl;
 
 /** The outbound event: the `event` variable. */
@@ -129,8 +144,8 @@ export function registerDeclaredTypes(env: Environment): Environment {
     env.registerType(t.name, { fields: Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, celType(f)])) });
   }
   return env
-    .registerVariable('event', EVENT_TYPE.name, { description: 'the outbound event: type, id, timestamp, data { lead, changes, previousStage }' })
-    .registerVariable('lead', LEAD_TYPE.name, { description: 'the canonical lead' });
+    .registerVariable('event', EVENT_TYPE.name, { description: 'the outbound event: type, id, timestamp, data { lead, changes, previousStage } (lead.erased: data { leadId, sourceId, provider, providerLeadId, erasedAt, requestedBy })' })
+    .registerVariable('lead', LEAD_TYPE.name, { description: 'the canonical lead (lead.erased: the lead as erased)' });
 }
 
 /**

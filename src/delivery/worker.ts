@@ -324,7 +324,9 @@ export class DeliveryWorker {
    * budget), or null to send it. Evaluated on the rule thread, never here.
    */
   private async ruleRefusal(c: ClaimedDelivery): Promise<RuleRefusal | null> {
-    if (c.rule === undefined) return null;
+    // An erasure notice is never filtered: the rule cannot tell from the erased lead whether an earlier
+    // event reached this destination, and a notice held back would leave the person's data there.
+    if (c.rule === undefined || c.delivery.eventType === 'lead.erased') return null;
     const verdict = await this.rules.evaluate({ expression: c.rule.expression, eventBody: c.body, payload: c.rule.payload });
     if (verdict.matched) return null;
     return verdict.error === undefined

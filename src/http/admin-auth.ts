@@ -5,8 +5,9 @@ import { csrfTokenFor, isApiTokenShape, isSessionSecretShape, newSessionSecret, 
 import { originAllowed } from '../auth/origin.js';
 import { isSessionLive, prunableBefore, sessionEndsAt, sessionMaxExpiry, shouldTouch, touchThreshold } from '../auth/session-policy.js';
 import { HubError, hubError } from '../core/errors.js';
+import type { StreamCredentials, StreamEndReason } from '../live/hub.js';
 import { secretsEqual } from '../providers/shared/credentials.js';
-import type { AuthStore, SessionRecord } from '../storage/auth-port.js';
+import type { AuthStore, FoundSession, SessionRecord } from '../storage/auth-port.js';
 
 /** Where the admin API lives. Every route under it is registered inside {@link adminApi}. */
 const ADMIN_PREFIX = '/api';
@@ -112,13 +113,10 @@ export class Authenticator {
     if (store === null || !isSessionSecretShape(secret)) throw hubError('LH_E_UNAUTHORIZED');
     const hash = secretHash(secret);
     const found = await store.findSession(hash);
-    if (found === null || !isRole(found.role)) throw hubError('LH_E_UNAUTHORIZED');
-    // A revoked (or deleted) token's sessions are deleted with it; this holds even if one was not.
-    if (found.tokenId !== null && (found.token === null || found.token.revokedAt !== null)) throw hubError('LH_E_UNAUTHORIZED');
-    // A session of the first-start admin token ends when that token is changed.
-    if (found.tokenId === null && found.adminTokenHash !== this.adminTokenHash) throw hubError('LH_E_UNAUTHORIZED');
     const now = this.now().toISOString();
-    if (!isSessionLive(found, now)) throw hubError('LH_E_SESSION_EXPIRED');
+    const ended = this.sessionEnded(found, now);
+    if (ended === 'session-expired') throw hubError('LH_E_SESSION_EXPIRED');
+    if (ended !== null || found === null || !isRole(found.role)) throw hubError('LH_E_UNAUTHORIZED');
     let lastSeenAt = found.lastSeenAt;
     if (shouldTouch(found.lastSeenAt, now)) {
       lastSeenAt = now;
@@ -132,6 +130,49 @@ export class Authenticator {
       tokenId,
       session: { secretHash: hash, csrfToken: csrfTokenFor(secret), expiresAt: sessionEndsAt({ expiresAt: found.expiresAt, lastSeenAt }) },
     };
+  }
+
+  /**
+   * The credentials `request` (let through as `principal`) came with, to check again while a long
+   * answer lasts (`GET /api/live`): the lookups {@link resolve} makes (the named token not revoked;
+   * the session still stored, live, its token not revoked, the admin token it was made with
+   * unchanged), without its last-used writes: an open stream is not a use, so it does not keep a
+   * session from going idle. A check throws on a storage fault.
+   */
+  heldCredentials(request: FastifyRequest, principal: Principal): StreamCredentials {
+    const store = this.options.store;
+    if (principal.session !== null) {
+      const hash = principal.session.secretHash;
+      return {
+        tokenId: principal.tokenId,
+        sessionHash: hash,
+        check: async () => (store === null ? 'session-ended' : this.sessionEnded(await store.findSession(hash), this.now().toISOString())),
+      };
+    }
+    const tokenId = principal.tokenId;
+    // The first-start admin token by bearer: this instance knows no other while it runs.
+    if (tokenId === null) return { tokenId: null, sessionHash: null, check: null };
+    const token = bearerToken(request.headers.authorization ?? '');
+    const hash = token === null ? null : secretHash(token);
+    return {
+      tokenId,
+      sessionHash: null,
+      check: async () => {
+        const found = store === null || hash === null ? null : await store.findTokenByHash(hash);
+        return found === null || found.id !== tokenId || found.revokedAt !== null || !isRole(found.role) ? 'token-revoked' : null;
+      },
+    };
+  }
+
+  /** Why a stored session (null: none) no longer stands for anyone at `now`, else null. */
+  private sessionEnded(found: FoundSession | null, now: string): StreamEndReason | null {
+    if (found === null || !isRole(found.role)) return 'session-ended';
+    // A revoked (or deleted) token's sessions are deleted with it; this holds even if one was not.
+    if (found.tokenId !== null && (found.token === null || found.token.revokedAt !== null)) return 'session-ended';
+    // A session of the first-start admin token ends when that token is changed.
+    if (found.tokenId === null && found.adminTokenHash !== this.adminTokenHash) return 'session-ended';
+    if (!isSessionLive(found, now)) return 'session-expired';
+    return null;
   }
 
   /** Start a session for `principal` (signed in with a token): its secret (the cookie's value) and what to answer. */

@@ -101,13 +101,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     adminToken: deps.adminToken,
     authenticator,
     routes: (api) => {
-      sessionRoutes(api, authenticator);
-      tokenRoutes(api, deps.store.auth, deps.clock);
+      // Revoking a token or signing out ends this instance's live streams of it at once (others', at their next tick).
+      sessionRoutes(api, authenticator, (sessionHash) => live.endStreamsOf({ sessionHash }));
+      tokenRoutes(api, deps.store.auth, deps.clock, (tokenId) => live.endStreamsOf({ tokenId }));
       sourceRoutes(api, deps.store, deps.config.publicUrl);
       testLeadRoutes(api, deps.store, deps.version);
       statsRoutes(api, deps.store, { timeZone: deps.config.timeZone });
       leadsCsvRoutes(api, deps.store, { timeZone: deps.config.timeZone });
-      liveRoutes(api, live);
+      liveRoutes(api, live, authenticator);
       filterTrialRoutes(api, deps.store, trialRules);
       leadRoutes(api, deps.store, { timeZone: deps.config.timeZone });
       requestRoutes(api, deps.store);

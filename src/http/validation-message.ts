@@ -31,7 +31,7 @@ const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', p
 /**
  * The first schema violation of a request as a sentence: which field, what was wrong, the allowed
  * values, and what was sent:
- * `events[0] must be one of lead.created, lead.updated, lead.stage_changed (got "lead.create")`.
+ * `events[0] must be one of lead.created, lead.updated, lead.stage_changed, lead.erased (got "lead.create")`.
  * Cost is bounded by the path's length and the schema's size, never by the value's.
  */
 export function describeValidation(error: AjvError, context: string, request: RequestParts): ValidationMessage {

@@ -4,7 +4,13 @@
  * commits, src/storage/postgres/lead-notices.ts); the hub reads those leads once, in batches, and
  * writes each one to every open stream whose filter takes it.
  *
- * Streams end after `maxStreamMs` (the client reconnects, and is authorized again). Bounded: at
+ * Every stream is opened with the credentials its request was let through with, and ends as soon
+ * as they stop holding: at once when this instance revokes the token or signs the session out
+ * ({@link LiveHub.endStreamsOf}), else at the next keep-alive tick, when each stream's credentials
+ * are checked again in the store (a token revoked, or a session signed out or expired, through
+ * another instance). It is then sent `event: end` with `{"reason": …}` ({@link StreamEndReason})
+ * and closed. Streams also end after `maxStreamMs` (the client reconnects, and is authorized
+ * again; no `end` event: the client should reconnect). Bounded: at
  * most `maxStreams` streams (more are refused with LH_E_TOO_MANY_STREAMS, 503); a
  * client that does not read is dropped once `maxBufferBytes` wait to be sent to it (it reconnects
  * and reloads, rather than the server holding its backlog); lead ids waiting to be read are capped
@@ -25,10 +31,33 @@ export interface LiveOptions {
   maxBufferBytes: number;
   /**
    * A stream is ended after this long, ms; the client reconnects (EventSource does, after the
-   * `retry` the stream announced), and its credentials are checked again: a revoked token or an
-   * ended session stops receiving leads within this bound.
+   * `retry` the stream announced) and is authenticated again. Credentials that stop holding end a
+   * stream sooner: see {@link StreamCredentials}.
    */
   maxStreamMs: number;
+}
+
+/**
+ * Why a stream's credentials stopped holding (the `reason` of its `event: end`):
+ * - `token-revoked`: the named API token it was opened with (`Authorization: Bearer`) was revoked;
+ * - `session-ended`: its session was signed out, or deleted with its token, or the admin token it
+ *   was made with changed;
+ * - `session-expired`: its session ended by time (idle or absolute expiry).
+ * The last two mean the client must sign in again.
+ */
+export type StreamEndReason = 'token-revoked' | 'session-ended' | 'session-expired';
+
+/** The credentials a stream was opened with (src/http/admin-auth.ts `Authenticator.heldCredentials`). */
+export interface StreamCredentials {
+  /** The named token (directly, or the one its session was made with); null for the first-start admin token. */
+  tokenId: string | null;
+  /** Its session's secret hash; null for a bearer token. */
+  sessionHash: string | null;
+  /**
+   * Null while they still hold, else why not; throws on a storage fault. Reads only, writes nothing.
+   * Null itself for credentials that cannot stop holding while the server runs (the first-start admin token).
+   */
+  check: (() => Promise<StreamEndReason | null>) | null;
 }
 
 export const LIVE_DEFAULTS: LiveOptions = { maxStreams: 100, keepAliveMs: 15_000, maxBufferBytes: 1024 * 1024, maxStreamMs: 5 * 60_000 };
@@ -49,6 +78,7 @@ export type LiveFilter = (lead: Lead) => boolean;
 interface LiveStream {
   res: ServerResponse;
   accepts: LiveFilter;
+  credentials: StreamCredentials;
 }
 
 export class LiveHub {
@@ -59,6 +89,10 @@ export class LiveHub {
   private isClosed = false;
   private keepAlive: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** A round of credential checks is under way (a tick finding one still running skips its own). */
+  private isChecking = false;
+  /** A check failed (storage fault) and was logged; cleared by the next check that works. */
+  private isCheckFaulted = false;
 
   constructor(
     private readonly store: Pick<ConsoleStore, 'leadsByIds' | 'onLeadsChanged'>,
@@ -81,12 +115,15 @@ export class LiveHub {
     if (this.isClosed || this.streams.size >= this.o.maxStreams) throw hubError('LH_E_TOO_MANY_STREAMS', this.o.maxStreams);
   }
 
-  /** Start streaming to `res` (its headers are written here); it ends when the client goes or the hub closes. */
-  open(res: ServerResponse, accepts: LiveFilter): void {
+  /**
+   * Start streaming to `res` (its headers are written here); it ends when the client goes, the hub
+   * closes, or `credentials` stop holding.
+   */
+  open(res: ServerResponse, accepts: LiveFilter, credentials: StreamCredentials): void {
     this.admit();
     // A client gone already would never say so again ('close' has been emitted): nothing to stream to.
     if (res.destroyed || res.socket === null || res.socket.destroyed) return;
-    const stream: LiveStream = { res, accepts };
+    const stream: LiveStream = { res, accepts, credentials };
     this.streams.add(stream);
     this.unsubscribe ??= this.store.onLeadsChanged((change) => this.changed(change));
     const expiry = setTimeout(() => this.end(stream), this.o.maxStreamMs);
@@ -119,11 +156,63 @@ export class LiveHub {
     for (const stream of [...this.streams]) this.end(stream);
   }
 
-  /** End one stream; whatever still waits for a slow client is dropped rather than waited for. */
-  private end(stream: LiveStream): void {
+  /**
+   * End at once, with `event: end`, the streams opened with a token this instance just revoked
+   * (`token-revoked` for the token's own, `session-ended` for its sessions': they were deleted with
+   * it), or with a session it just signed out (`session-ended`). Other instances end theirs at
+   * their next tick.
+   */
+  endStreamsOf(which: { tokenId: string } | { sessionHash: string }): void {
+    for (const stream of [...this.streams]) {
+      const c = stream.credentials;
+      if ('tokenId' in which && c.tokenId === which.tokenId) this.endWith(stream, c.sessionHash === null ? 'token-revoked' : 'session-ended');
+      else if ('sessionHash' in which && c.sessionHash === which.sessionHash) this.endWith(stream, 'session-ended');
+    }
+  }
+
+  /** Tell the client why its stream ends (it must not reconnect with these credentials), then end it. */
+  private endWith(stream: LiveStream, reason: StreamEndReason): void {
+    if (this.streams.has(stream)) this.end(stream, sseEvent('end', { reason }));
+  }
+
+  /**
+   * Check every open stream's credentials again, one stream after another (a tick costs at most one
+   * store read per stream, and one connection at a time), and end those that no longer hold. A
+   * storage fault keeps the streams (a fault must not end every console's stream) and ends the
+   * round; it is logged once until a check works again.
+   */
+  private async recheck(): Promise<void> {
+    if (this.isChecking || this.isClosed) return;
+    this.isChecking = true;
+    try {
+      for (const stream of [...this.streams]) {
+        const check = stream.credentials.check;
+        if (check === null || !this.streams.has(stream)) continue;
+        let reason: StreamEndReason | null;
+        try {
+          reason = await check();
+        } catch (error) {
+          if (!this.isCheckFaulted) this.log?.warn({ err: error }, 'live leads: could not check the credentials of open streams; they stay open until a check works');
+          this.isCheckFaulted = true;
+          return;
+        }
+        this.isCheckFaulted = false;
+        if (reason !== null) this.endWith(stream, reason);
+      }
+    } finally {
+      this.isChecking = false;
+    }
+  }
+
+  /**
+   * End one stream, after `last` when given; whatever still waits for a slow client is dropped
+   * rather than waited for (`last` with it: the client sees the connection drop).
+   */
+  private end(stream: LiveStream, last?: string): void {
     this.streams.delete(stream);
     if (stream.res.writableLength > 0) stream.res.destroy();
-    else stream.res.end();
+    else if (last === undefined) stream.res.end();
+    else stream.res.end(last);
   }
 
   private changed(change: LeadsChanged): void {
@@ -188,6 +277,7 @@ export class LiveHub {
     this.keepAlive = setInterval(() => {
       const text = sseComment('keep-alive');
       for (const stream of [...this.streams]) this.write(stream, text);
+      void this.recheck();
     }, this.o.keepAliveMs);
     this.keepAlive.unref();
   }

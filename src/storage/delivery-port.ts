@@ -1,4 +1,5 @@
-import type { EventType, LeadChange } from '../core/lead-events.js';
+import type { EventType, LeadChange, LeadChangeEventType } from '../core/lead-events.js';
+import type { Lead } from '../core/lead.js';
 import type { Page } from './port.js';
 
 /** A team's receiver: where events go, which ones, and how they are signed. */
@@ -132,7 +133,12 @@ export interface DeliveryQueueStats {
 /** Which destinations get which event for a committed lead change (see src/delivery/planner.ts). */
 export interface DeliveryPlanner {
   /** `hasRule`: the destination has a rule, evaluated later by the delivery side (the event keeps the payload). */
-  plan(change: LeadChange & { sourceId: string }): { destinationId: string; type: EventType; hasRule: boolean }[];
+  plan(change: LeadChange & { sourceId: string }): { destinationId: string; type: LeadChangeEventType; hasRule: boolean }[];
+  /**
+   * The destinations told of the lead's erasure (`lead.erased`): the same scope as its changes
+   * (enabled, listening to its source, `includeTest` for a test lead), subscribed to `lead.erased`.
+   */
+  planErasure(lead: Pick<Lead, 'sourceId' | 'isTest'>): { destinationId: string }[];
 }
 
 export interface DeliveryStore {

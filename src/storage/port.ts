@@ -259,6 +259,11 @@ export interface ErasedCounts {
   /** Held webhooks for the lead still waiting, discarded (and redacted) by this erasure. */
   heldDiscarded: number;
   events: number;
+  /**
+   * Destinations told of the erasure: one `lead.erased` delivery each (those subscribed to it that take
+   * the lead's events). Absent in the stubs of erasures made before leadhook sent `lead.erased`.
+   */
+  destinationsNotified?: number;
   /** Response snippets of delivery attempts cleared (a receiver may echo what it was sent). */
   attemptResponses: number;
   /** Body excerpts of the source's refused webhooks that named the lead or its person, replaced by `(erased)`. */

@@ -1,7 +1,8 @@
 /**
  * The console's sign-in, in real Chromium against a real leadhook: a wrong token, the admin token,
  * the session cookie (HttpOnly, SameSite=Strict, the token kept nowhere in the page), sign-out, and a
- * session that ends on the server (its token revoked) sending the console back to sign-in.
+ * session that ends on the server (its token revoked) sending the console back to sign-in: by itself
+ * on the Leads page, whose live stream the server ends.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -91,13 +92,48 @@ describe('console sign-in and sessions', { skip: chromiumSkip() }, () => {
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const p = await open();
     await signIn(p.page, created.json.token);
-    await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads', exact: true }).click();
-    await p.page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
-    assert.equal((await rig.t.api('DELETE', `/api/tokens/${created.json.id}`)).status, 204);
     await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sources', exact: true }).click();
+    await p.page.getByRole('heading', { level: 1, name: 'Sources' }).waitFor();
+    assert.equal((await rig.t.api('DELETE', `/api/tokens/${created.json.id}`)).status, 204);
+    await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Destinations', exact: true }).click();
     await p.page.getByRole('heading', { level: 1, name: 'Sign in to leadhook' }).waitFor();
     await p.page.getByText(/session has expired|sign in again/i).first().waitFor();
     assert.equal(await p.page.getByRole('navigation', { name: 'Main' }).count(), 0);
+  });
+
+  it('goes back to sign-in by itself, saying the session ended, when its token is revoked while the Leads page streams live leads, and opens the stream no more', async () => {
+    const created = await rig.t.api('POST', '/api/tokens', { name: 'revoked while live', role: 'viewer' });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const p = await open();
+    const streams: string[] = [];
+    p.page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/live') streams.push(request.url());
+    });
+    await signIn(p.page, created.json.token);
+    const streaming = p.page.waitForResponse((res) => new URL(res.url()).pathname === '/api/live' && res.status() === 200);
+    await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads', exact: true }).click();
+    await p.page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    await streaming;
+    // No click, no request of the page's own: the stream's end event alone sends it to sign-in.
+    assert.equal((await rig.t.api('DELETE', `/api/tokens/${created.json.id}`)).status, 204);
+    await p.page.getByRole('heading', { level: 1, name: 'Sign in to leadhook' }).waitFor();
+    await p.page.getByText(/session has expired|sign in again/i).first().waitFor();
+    assert.match(new URL(p.page.url()).searchParams.get('next') ?? '', /^\/leads/);
+    assert.equal(streams.length, 1, `the ended stream was not reopened: ${streams.join(', ')}`);
+  });
+
+  it('signs out from the Leads page, whose live stream the sign-out ends, without saying the session expired', async () => {
+    const p = await open();
+    await signIn(p.page, TEST_ADMIN_TOKEN);
+    const streaming = p.page.waitForResponse((res) => new URL(res.url()).pathname === '/api/live' && res.status() === 200);
+    await p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads', exact: true }).click();
+    await p.page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    await streaming;
+    await p.page.getByRole('button', { name: 'Sign out' }).click();
+    await p.page.getByRole('heading', { level: 1, name: 'Sign in to leadhook' }).waitFor();
+    assert.equal(new URL(p.page.url()).pathname, '/sign-in');
+    assert.equal(new URL(p.page.url()).search, '', 'a sign-out names no page to come back to');
+    assert.equal(await p.page.getByText(/session has expired/i).count(), 0);
   });
 
   it('goes back to sign-in, saying the session expired, once the session has been idle for over 12 hours', async () => {

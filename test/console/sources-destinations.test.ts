@@ -106,6 +106,9 @@ describe('console sources and destinations', { skip: chromiumSkip() }, () => {
     await page.getByRole('button', { name: 'Add destination' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Bookings CRM');
     await page.getByLabel('URL', { exact: true }).fill(rx.url);
+    // Every event type is ticked by default, lead.erased (a lead's personal data erased) among them.
+    const erasedBox = page.getByRole('group', { name: 'Events' }).getByRole('checkbox', { name: /^lead\.erased\b/ });
+    assert.equal(await erasedBox.isChecked(), true, 'lead.erased is a default event');
     await page.getByLabel('Rule template').selectOption({ label: 'Sales team: booking done' });
     const filter = page.getByLabel('Filter (CEL)');
     await eventually(async () => /Booking done/.test(await filter.inputValue()), 5000, 'the template fills the filter');
@@ -118,9 +121,10 @@ describe('console sources and destinations', { skip: chromiumSkip() }, () => {
     assert.ok(rows.some((r) => /\byes\b|✓|matched/i.test(r) && !/not matched/i.test(r)), `the booking-done event matches:\n${rows.join('\n')}`);
     await page.getByRole('button', { name: 'Create destination' }).click();
     await page.getByText('Bookings CRM').first().waitFor();
-    const created = ((await rig.t.api('GET', '/api/destinations')).json.items as { id: string; name: string; filter: string | null }[]).find((d) => d.name === 'Bookings CRM');
+    const created = ((await rig.t.api('GET', '/api/destinations')).json.items as { id: string; name: string; filter: string | null; events: string[] }[]).find((d) => d.name === 'Bookings CRM');
     assert.ok(created);
     assert.match(created.filter ?? '', /Booking done/);
+    assert.deepEqual(created.events, ['lead.created', 'lead.updated', 'lead.stage_changed', 'lead.erased']);
     destinationId = created.id;
   });
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addDestination, allPages, anarockLead, anarockSnapshot, at, planWithDestinations, send, type MakeStore } from './inputs.js';
+import { evaluateRule } from '../../src/delivery/rule-job.js';
+import type { ErasureActor } from '../../src/storage/port.js';
+import { addDestination, addSource, allPages, anarockLead, anarockSnapshot, at, planWithDestinations, praetorianLead, send, unique, type MakeStore } from './inputs.js';
 import { claim, complete, deliveriesOf, DISABLE_AFTER_MS, freshDestinations, ids, leadWithUpdates, plus } from './delivery-inputs.js';
 import { hasCode, useStore } from './use-store.js';
 
@@ -399,3 +401,107 @@ export function completionContract(makeStore: MakeStore): void {
   });
 }
 
+
+/** `lead.erased`: written by the erasure, in its transaction, to the destinations that take the lead's events. */
+export function erasureOutboxContract(makeStore: MakeStore): void {
+  describe('lead.erased in the outbox', () => {
+    const store = useStore(makeStore);
+    const BY: ErasureActor = { actor: 'admin', remoteAddress: '127.0.0.1', requestedBy: 'ticket 4711' };
+    const RULE = 'event.type == "lead.erased" && lead.person.fullName == null && lead.providerLeadId == event.data.providerLeadId && payload == null';
+
+    it("writes one lead.erased delivery per subscribed destination that takes the lead, after the lead's earlier ones, with no personal data", async () => {
+      const { source, destinations } = await freshDestinations(store(), [
+        {},
+        { events: ['lead.created', 'lead.updated', 'lead.stage_changed'] },
+        { sourceIds: ['src_other'] },
+        { events: ['lead.erased'] },
+        { filter: RULE },
+      ]);
+      const [all, notSubscribed, otherSource, erasedOnly, ruled] = destinations as [(typeof destinations)[0], (typeof destinations)[0], (typeof destinations)[0], (typeof destinations)[0], (typeof destinations)[0]];
+      const lead = anarockLead({ name: `Mira ${unique('Private')}`, email: `${unique('mira')}@example.in` });
+      const leadId = (await send(store(), source, anarockSnapshot(lead, 0), at(10))).items[0]!.leadId!;
+      await send(store(), source, anarockSnapshot(lead, 1), at(11));
+      const earlier = await deliveriesOf(store(), leadId, all.id);
+      assert.deepEqual(earlier.map((d) => d.eventType), ['lead.created', 'lead.stage_changed']);
+      let committed = 0;
+      store().delivery.onDeliveriesCommitted(() => committed++);
+
+      const erasure = await store().eraseLead(leadId, BY, at(20));
+      assert.equal(erasure?.erased.destinationsNotified, 3, 'all, erasedOnly and ruled');
+      assert.ok(committed > 0, 'workers are told once it is committed');
+      const erased = (await deliveriesOf(store(), leadId)).filter((d) => d.eventType === 'lead.erased');
+      assert.deepEqual(erased.map((d) => d.destinationId).sort(), [all.id, erasedOnly.id, ruled.id].sort());
+      assert.ok(erased.every((d) => d.status === 'pending' && d.createdAt === at(20) && d.eventId === erased[0]!.eventId), 'one event, pending deliveries');
+      assert.deepEqual((await deliveriesOf(store(), leadId, all.id)).map((d) => d.eventType), ['lead.created', 'lead.stage_changed', 'lead.erased']);
+      assert.ok(!(await deliveriesOf(store(), leadId, notSubscribed.id)).some((d) => d.eventType === 'lead.erased'));
+      assert.deepEqual(await deliveriesOf(store(), leadId, otherSource.id), []);
+
+      const event = (await store().delivery.getDelivery(erased[0]!.id))?.event;
+      const stored = await store().getLead(leadId);
+      assert.deepEqual(event, {
+        type: 'lead.erased',
+        id: erased[0]!.eventId,
+        timestamp: at(20),
+        data: { leadId, sourceId: source.id, provider: 'anarock', providerLeadId: String(lead.leadId), erasedAt: at(20), requestedBy: 'ticket 4711' },
+      });
+      assert.equal(stored?.providerLeadId, String(lead.leadId));
+      const text = JSON.stringify(event);
+      for (const value of [lead.name, lead.email!, lead.phone.slice(3)]) assert.ok(!text.includes(value), `the event holds no ${value}`);
+
+      // Per-lead order: to `all`, the erasure goes only after the created and stage_changed deliveries are done.
+      const sentToAll: string[] = [];
+      for (let minute = 21; minute < 30; minute++) {
+        const claimed = (await claim(store(), at(minute))).filter((c) => c.delivery.leadId === leadId);
+        for (const c of claimed) {
+          if (c.delivery.destinationId === all.id) sentToAll.push(c.delivery.eventType);
+          if (c.rule !== undefined) {
+            const verdict = evaluateRule({ expression: c.rule.expression, eventBody: c.body, payload: c.rule.payload });
+            assert.deepEqual(verdict, { matched: c.delivery.eventType === 'lead.erased' }, `${c.delivery.eventType}: ${JSON.stringify(verdict)}`);
+          }
+          await complete(store(), c.delivery.id, { kind: 'delivered' }, at(minute));
+        }
+        if (claimed.length === 0) break;
+      }
+      assert.deepEqual(sentToAll, ['lead.created', 'lead.stage_changed', 'lead.erased']);
+    });
+
+    it('keeps the earlier deliveries, which now send the redacted lead, and tells again on a second erasure', async () => {
+      const { source, destinations } = await freshDestinations(store(), [{ filter: RULE }]);
+      const dest = destinations[0]!;
+      const lead = anarockLead({ name: `Ravi ${unique('Private')}` });
+      const leadId = (await send(store(), source, anarockSnapshot(lead, 0), at(40))).items[0]!.leadId!;
+      await store().eraseLead(leadId, { ...BY, requestedBy: null }, at(41));
+      const second = await store().eraseLead(leadId, BY, at(42));
+      assert.equal(second?.erased.destinationsNotified, 1);
+      assert.equal(second?.erased.events, 0, 'nothing left to redact: the earlier lead.erased keeps what its rule reads');
+      const all = await deliveriesOf(store(), leadId, dest.id);
+      assert.deepEqual(all.map((d) => [d.eventType, d.status]), [['lead.created', 'pending'], ['lead.erased', 'pending'], ['lead.erased', 'pending']]);
+      const created = await store().delivery.getDelivery(all[0]!.id);
+      assert.equal((created?.event as { data: { lead: { person: { fullName: unknown } } } }).data.lead.person.fullName, null, 'the pending lead.created sends the redacted lead');
+      const first = (await store().delivery.getDelivery(all[1]!.id))?.event as { data: Record<string, unknown> };
+      assert.ok(!('requestedBy' in first.data), 'no requestedBy when the erasure was not given one');
+      for (let minute = 43; minute < 46; minute++) {
+        const [c] = (await claim(store(), at(minute))).filter((x) => x.delivery.leadId === leadId);
+        assert.ok(c !== undefined && c.rule !== undefined);
+        assert.deepEqual(evaluateRule({ expression: c.rule.expression, eventBody: c.body, payload: c.rule.payload }), { matched: c.delivery.eventType === 'lead.erased' });
+        await complete(store(), c.delivery.id, { kind: 'delivered' }, at(minute));
+      }
+    });
+
+    it('tells only the destinations that take test leads of a test lead, and none when none is subscribed', async () => {
+      const { destinations } = await freshDestinations(store(), [{}, { includeTest: true }]);
+      const [realOnly, withTest] = destinations as [(typeof destinations)[0], (typeof destinations)[0]];
+      const praetorian = await addSource(store(), 'praetorian');
+      const testLead = (await send(store(), praetorian, [praetorianLead({ production: false })], at(50))).items[0]!.leadId!;
+      assert.equal((await store().getLead(testLead))?.isTest, true);
+      assert.equal((await store().eraseLead(testLead, BY, at(51)))?.erased.destinationsNotified, 1);
+      assert.deepEqual((await deliveriesOf(store(), testLead)).map((d) => [d.destinationId, d.eventType]), [[withTest.id, 'lead.created'], [withTest.id, 'lead.erased']]);
+      assert.deepEqual(await deliveriesOf(store(), testLead, realOnly.id), []);
+
+      await freshDestinations(store(), [{ events: ['lead.created'] }]);
+      const leadId = (await send(store(), praetorian, [praetorianLead()], at(52))).items[0]!.leadId!;
+      assert.equal((await store().eraseLead(leadId, BY, at(53)))?.erased.destinationsNotified, 0);
+      assert.deepEqual((await deliveriesOf(store(), leadId)).map((d) => d.eventType), ['lead.created']);
+    });
+  });
+}

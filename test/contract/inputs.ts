@@ -5,6 +5,7 @@
  */
 import { newSecret, secretId, timeOrderedId } from '../../src/core/ids.js';
 import type { ProviderId } from '../../src/core/lead.js';
+import { EVENT_TYPES } from '../../src/core/lead-events.js';
 import { DestinationPlanner } from '../../src/delivery/planner.js';
 import { jobFromParse } from '../../src/ingest/prepare-items.js';
 import { refusalOf } from '../../src/ingest/record-refusal.js';
@@ -54,7 +55,7 @@ export async function addDestination(store: Store, fields: Partial<NewDestinatio
       id: secretId('dst'),
       name: `receiver ${unique()}`,
       url: `https://receiver.example/${unique()}`,
-      events: ['lead.created', 'lead.updated', 'lead.stage_changed'],
+      events: [...EVENT_TYPES],
       filter: null,
       sourceIds: null,
       includeTest: false,

@@ -8,7 +8,7 @@
 import { describe } from 'node:test';
 import { erasureContract, ingestContract, sourcesContract } from './contract-ingest.js';
 import { searchContract } from './contract-search.js';
-import { claimsContract, completionContract, nextDueContract, outboxContract } from './contract-delivery.js';
+import { claimsContract, completionContract, erasureOutboxContract, nextDueContract, outboxContract } from './contract-delivery.js';
 import { refusalsContract } from './contract-refusals.js';
 import { consoleContract } from './contract-stats.js';
 import { sourceActivityContract } from './contract-source-activity.js';
@@ -28,6 +28,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     erasureContract(makeStore);
     searchContract(makeStore);
     outboxContract(makeStore);
+    erasureOutboxContract(makeStore);
     claimsContract(makeStore);
     nextDueContract(makeStore);
     completionContract(makeStore);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
+import type { LiveOptions } from '../../src/live/hub.js';
 import { startServer } from '../../src/server.js';
 import { send, type RawResponse } from '../properties/support.js';
 import { TEST_ADMIN_TOKEN, fetchJson, type TestServer } from './server.js';
@@ -31,14 +32,23 @@ export interface AuthTestServer extends TestServer {
 /**
  * startTestServer (test/helpers/server.ts) with an injected auth clock: SQLite in a temp directory,
  * or with LEADHOOK_TEST_STORE=postgres a private schema (per data directory, so a second server on
- * the same directory is a second instance on the same database).
+ * the same directory is a second instance on the same database). `live`: the live stream's bounds
+ * (a short keep-alive tick); `logLines`: the server logs (at `overrides.logLevel`) there.
  */
-export async function startAuthServer(overrides: Partial<Config> = {}, options: { dataDir?: string; clock?: TestClock } = {}): Promise<AuthTestServer> {
+export async function startAuthServer(
+  overrides: Partial<Config> = {},
+  options: { dataDir?: string; clock?: TestClock; live?: Partial<LiveOptions>; logLines?: string[] } = {},
+): Promise<AuthTestServer> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'leadhook-auth-'));
   const clock = options.clock ?? testClock();
   const databaseUrl = await testDatabaseUrl(dir);
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', dataDir: dir, adminToken: TEST_ADMIN_TOKEN, logLevel: 'silent', metricsListen: null, databaseUrl, allowPrivateDestinations: true, ...overrides });
-  const server = await startServer(config, { logger: false, clock: clock.now });
+  const lines = options.logLines;
+  const server = await startServer(config, {
+    ...(lines === undefined ? { logger: false as const } : { logStream: { write: (line: string) => void lines.push(line) } }),
+    clock: clock.now,
+    ...(options.live === undefined ? {} : { live: options.live }),
+  });
   const request = (method: string, path: string, body: string | undefined, headers: Record<string, string>) =>
     fetchJson(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   return {

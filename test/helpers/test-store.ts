@@ -59,13 +59,33 @@ async function dropAll(): Promise<void> {
  */
 export async function rewriteLeadDocuments(dataDir: string, edit: (doc: any) => unknown, ids?: string[]): Promise<void> {
   const wanted = (id: string): boolean => ids === undefined || ids.includes(id);
+  await onTestDatabase(dataDir, {
+    sqlite: (db) => {
+      const rows = db.prepare('SELECT id, doc FROM leads').all() as { id: string; doc: string }[];
+      const update = db.prepare('UPDATE leads SET doc = ? WHERE id = ?');
+      for (const row of rows.filter((r) => wanted(r.id))) update.run(JSON.stringify(edit(JSON.parse(row.doc))), row.id);
+    },
+    postgres: async (client) => {
+      const rows = (await client.query<{ id: string; doc: string }>('SELECT id, doc FROM leads')).rows;
+      for (const row of rows.filter((r) => wanted(r.id))) await client.query('UPDATE leads SET doc = $1 WHERE id = $2', [JSON.stringify(edit(JSON.parse(row.doc))), row.id]);
+    },
+  });
+}
+
+/**
+ * Run `work` on the database of the test server on `dataDir`, through a connection of its own: the
+ * SQLite file in the data directory, or the server's PostgreSQL schema (LEADHOOK_TEST_STORE=postgres).
+ * For tests that must change what no API can (rows as an older leadhook wrote them, a broken table).
+ */
+export async function onTestDatabase(
+  dataDir: string,
+  work: { sqlite: (db: Database.Database) => void; postgres: (client: pg.Client) => Promise<void> },
+): Promise<void> {
   const url = await testDatabaseUrl(dataDir);
   if (url === null) {
     const db = new Database(databaseFile(dataDir));
     try {
-      const rows = db.prepare('SELECT id, doc FROM leads').all() as { id: string; doc: string }[];
-      const update = db.prepare('UPDATE leads SET doc = ? WHERE id = ?');
-      for (const row of rows.filter((r) => wanted(r.id))) update.run(JSON.stringify(edit(JSON.parse(row.doc))), row.id);
+      work.sqlite(db);
     } finally {
       db.close();
     }
@@ -74,8 +94,7 @@ export async function rewriteLeadDocuments(dataDir: string, edit: (doc: any) => 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const rows = (await client.query<{ id: string; doc: string }>('SELECT id, doc FROM leads')).rows;
-    for (const row of rows.filter((r) => wanted(r.id))) await client.query('UPDATE leads SET doc = $1 WHERE id = $2', [JSON.stringify(edit(JSON.parse(row.doc))), row.id]);
+    await work.postgres(client);
   } finally {
     await client.end();
   }

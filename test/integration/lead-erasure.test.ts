@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { Webhook } from 'standardwebhooks';
+import { eventually, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { cli } from '../helpers/cli.js';
 import { createSource, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 
@@ -42,6 +43,14 @@ function personalIn(value: unknown): string[] {
 describe('erasing a person’s personal data', () => {
   let t: TestServer;
   let rx: Receiver;
+  /** A destination whose filter passes no event at all, answering 200: a filter never holds back a lead.erased. */
+  let ruledRx: Receiver;
+  let ruled: { id: string; secret: string };
+  /** Subscribed to every type but lead.erased, answering 200. */
+  let unsubscribedRx: Receiver;
+  let unsubscribed: { id: string };
+  let crm: { id: string; secret: string };
+  let erasedAt: string;
   let anarock: { id: string; webhookPath: string };
   let praetorian: { id: string; webhookPath: string; secret: string };
   let anarockLead: string;
@@ -52,10 +61,19 @@ describe('erasing a person’s personal data', () => {
   before(async () => {
     // Every delivery fails until told otherwise, echoing what it got; the next try is an hour away.
     rx = await startReceiver((r, _n, res) => res.writeHead(500).end(r.body));
+    ruledRx = await startReceiver();
+    unsubscribedRx = await startReceiver();
     t = await startTestServer({ allowPrivateDestinations: true, retryScheduleMs: [0, 3_600_000] });
     anarock = await createSource(t, 'anarock');
     praetorian = await createSource(t, 'praetorian');
-    assert.equal((await t.api('POST', '/api/destinations', { name: 'CRM', url: rx.url })).status, 201);
+    // Created without `events`: every type, lead.erased included.
+    const created = await t.api('POST', '/api/destinations', { name: 'CRM', url: rx.url });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json.events, ['lead.created', 'lead.updated', 'lead.stage_changed', 'lead.erased']);
+    crm = created.json;
+    const filter = 'lead.person.fullName == "nobody is called this"';
+    ruled = (await t.api('POST', '/api/destinations', { name: 'Erasures', url: ruledRx.url, filter })).json;
+    unsubscribed = (await t.api('POST', '/api/destinations', { name: 'No erasures', url: unsubscribedRx.url, events: ['lead.created', 'lead.updated', 'lead.stage_changed'] })).json;
     const first = await t.hook(anarock.webhookPath, anarockSnapshot('New', [{ note_id: 1, data: 'wants a sea view', created_at: 1767000000 }]));
     assert.equal(first.status, 200, JSON.stringify(first.json));
     anarockLead = first.json.leads[0].id;
@@ -74,6 +92,8 @@ describe('erasing a person’s personal data', () => {
   after(async () => {
     await t.close();
     await rx.close();
+    await ruledRx.close();
+    await unsubscribedRx.close();
   });
 
   it('answers DELETE without erase=personal-data with a 400 that says how to erase', async () => {
@@ -92,6 +112,8 @@ describe('erasing a person’s personal data', () => {
     assert.equal(res.json.remoteAddress, '127.0.0.1');
     assert.ok(res.json.erased.leadFields.includes('person.fullName'));
     assert.equal(res.json.erased.requests, 2);
+    assert.equal(res.json.erased.destinationsNotified, 2, 'the CRM and the ruled destination, not the one without lead.erased');
+    erasedAt = res.json.erasedAt;
     const p = await t.api('DELETE', `/api/leads/${praetorianLead}?erase=personal-data`);
     assert.equal(p.json.erased.requestsItemOnly, 1, 'the batch kept its other lead');
     assert.equal(p.json.erased.refusalExcerpts, 1, 'the refused copy of the batch named the person');
@@ -130,16 +152,43 @@ describe('erasing a person’s personal data', () => {
     assert.equal(stored.bodySha256, batchRequest.bodySha256);
   });
 
-  it('sends the redacted lead on a delivery still pending at the erasure', async () => {
+  it('tells the destinations subscribed to lead.erased with a signed event that names the lead and carries no personal data', async () => {
+    // The ruled destination's filter passed none of the earlier events (filtered, so they hold nothing back).
+    await ruledRx.waitFor((r) => r.length >= 2, 30_000);
+    const bodies = ruledRx.received.map((r) => new Webhook(ruled.secret).verify(r.body, r.headers as Record<string, string>) as any);
+    const byLead = new Map(bodies.map((b) => [b.data.leadId, b]));
+    assert.deepEqual([...byLead.keys()].sort(), [anarockLead, praetorianLead].sort());
+    const sent = byLead.get(anarockLead);
+    assert.deepEqual(sent, {
+      type: 'lead.erased',
+      id: ruledRx.received.find((r) => r.json.data.leadId === anarockLead)!.headers['webhook-id'],
+      timestamp: erasedAt,
+      data: { leadId: anarockLead, sourceId: anarock.id, provider: 'anarock', providerLeadId: '7001', erasedAt, requestedBy: 'ticket 42' },
+    });
+    assert.ok(!('requestedBy' in byLead.get(praetorianLead).data), 'no by, no requestedBy');
+    for (const r of ruledRx.received) assert.deepEqual(personalIn(r.body), [], r.body);
+    const ruledDeliveries = (await t.api('GET', `/api/deliveries?destinationId=${ruled.id}&limit=100`)).json.items as { eventType: string; status: string }[];
+    assert.ok(ruledDeliveries.every((d) => (d.eventType === 'lead.erased') === (d.status !== 'filtered')), JSON.stringify(ruledDeliveries));
+
+    const noErasure = (await t.api('GET', `/api/deliveries?destinationId=${unsubscribed.id}&limit=100`)).json.items as { eventType: string }[];
+    assert.ok(noErasure.length >= 3 && !noErasure.some((d) => d.eventType === 'lead.erased'), 'a destination not subscribed to lead.erased is not told');
+    assert.ok(!unsubscribedRx.received.some((r) => r.json.type === 'lead.erased'));
+  });
+
+  it('sends the redacted lead on a delivery still pending at the erasure, then lead.erased, in order', async () => {
     rx.setResponder((_r, _n, res) => res.writeHead(200).end('ok'));
-    const pending = (await t.api('GET', `/api/deliveries?leadId=${anarockLead}&status=pending`)).json.items;
-    assert.ok(pending.length > 0);
+    const pending = (await t.api('GET', `/api/deliveries?leadId=${anarockLead}&destinationId=${crm.id}&status=pending`)).json.items as { id: string; eventType: string }[];
+    assert.deepEqual(pending.map((d) => d.eventType).sort(), ['lead.created', 'lead.erased', 'lead.stage_changed'], 'the lead.erased waits behind the lead’s earlier events');
     const before = rx.received.length;
     for (const d of pending) assert.equal((await t.api('POST', `/api/deliveries/${d.id}/retry`)).status, 200);
-    await rx.waitFor((r) => r.length >= before + 2, 30_000);
+    await rx.waitFor((r) => r.length >= before + 3, 30_000);
     const sent = rx.received.slice(before);
-    assert.deepEqual(sent.map((r) => r.json.data.lead.id), [anarockLead, anarockLead], 'its created and updated events');
+    assert.deepEqual(sent.map((r) => r.json.type), ['lead.created', 'lead.stage_changed', 'lead.erased'], 'per-lead order: the erasure comes last');
+    assert.deepEqual(sent.slice(0, 2).map((r) => r.json.data.lead.id), [anarockLead, anarockLead], 'its created and updated events');
+    const erased = new Webhook(crm.secret).verify(sent[2]!.body, sent[2]!.headers as Record<string, string>) as any;
+    assert.equal(erased.data.leadId, anarockLead);
     for (const r of sent) assert.deepEqual(personalIn(r.body), []);
+    await eventually(async () => (await t.api('GET', `/api/deliveries?leadId=${anarockLead}&destinationId=${crm.id}&status=pending`)).json.items.length === 0, 10_000, 'all three delivered');
   });
 
   it('still answers a retry of a webhook applied before the erasure as a duplicate, and stores it redacted', async () => {

@@ -8,12 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { SESSION_IDLE_MS } from '../../src/auth/session-policy.js';
+import { secretHash } from '../../src/auth/credentials.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { LiveOptions } from '../../src/live/hub.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { call, makeToken, signIn, startAuthServer, testClock } from '../helpers/auth.js';
 import { createSource, fetchJson, startTestServer, TEST_ADMIN_TOKEN, type TestServer } from '../helpers/server.js';
 import { openSse, type SseClient, type SseEvent } from '../helpers/sse.js';
-import { releaseDatabase, testDatabaseUrl } from '../helpers/test-store.js';
+import { onTestDatabase, releaseDatabase, TEST_STORE, testDatabaseUrl } from '../helpers/test-store.js';
 import { check } from '../properties/support.js';
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -187,12 +190,13 @@ describe('GET /api/live is bounded', () => {
     }
   });
 
-  it('ends a stream after maxStreamMs, telling the client when to reconnect (its credentials are checked again then)', async () => {
+  it('ends a stream after maxStreamMs, telling the client when to reconnect (its credentials are checked again then) and sending no end event', async () => {
     const s = await startLiveServer({ maxStreamMs: 50 });
     const client = await openSse(`${s.server.url}/api/live`, AUTH);
     try {
       await client.until(() => client.ended, 'the stream ended');
       assert.match(client.text(), /^retry: \d+\n/);
+      assert.deepEqual(ends(client), [], 'no end event: the client is to reconnect');
       const again = await openSse(`${s.server.url}/api/live`, AUTH);
       again.close();
       assert.equal(again.status, 200, 'a new stream opens');
@@ -257,4 +261,201 @@ describe('GET /api/live is bounded', () => {
     assert.ok(!s.logs.some((line) => line.includes('grace period')), `the shutdown did not wait out its grace period: ${s.logs.join('')}`);
     slow.close();
   });
+});
+
+/** The `end` events a stream was sent, as their parsed data. */
+const ends = (client: SseClient) => client.events.filter((e) => e.event === 'end').map((e) => JSON.parse(e.data));
+
+/** Open a live stream with these credentials; asserts it opened. */
+async function openAs(t: TestServer, creds: { bearer?: string; session?: string }): Promise<SseClient> {
+  const headers: Record<string, string> = {};
+  if (creds.bearer !== undefined) headers['authorization'] = `Bearer ${creds.bearer}`;
+  if (creds.session !== undefined) headers['cookie'] = `lh_session=${creds.session}`;
+  const client = await openSse(`${t.url}/api/live`, headers);
+  assert.equal(client.status, 200, client.text());
+  return client;
+}
+
+/** Until `client` was sent `n` more keep-alive comments than it has now: `n` ticks of the hub passed (each checks the credentials). */
+async function ticks(client: SseClient, n: number): Promise<void> {
+  const target = client.comments.filter((c) => c === 'keep-alive').length + n;
+  await client.until(() => client.comments.filter((c) => c === 'keep-alive').length >= target || client.ended, `${n} keep-alive ticks`);
+  assert.equal(client.ended, false, `the stream stayed open across ${n} ticks; end events: ${JSON.stringify(ends(client))}`);
+}
+
+/** Rename a table of the test server's database, through a connection of its own: the store's reads of it fail until it is renamed back. */
+async function renameTable(dataDir: string, from: string, to: string): Promise<void> {
+  const sql = `ALTER TABLE ${from} RENAME TO ${to}`;
+  await onTestDatabase(dataDir, { sqlite: (db) => void db.exec(sql), postgres: async (client) => void (await client.query(sql)) });
+}
+
+describe('GET /api/live ends as soon as its credentials stop holding', () => {
+  /** No tick within any wait below: only the revocation or sign-out itself can end these streams. */
+  const NO_TICK = { keepAliveMs: 600_000 };
+  const SHORT_TICK = { keepAliveMs: 20 };
+
+  it('ends a viewer token\'s stream, and the stream of a session made with it, with event end at once when DELETE /api/tokens/:id revokes the token; other streams stay', async () => {
+    const t = await startAuthServer({}, { live: NO_TICK });
+    const clients: SseClient[] = [];
+    try {
+      const viewer = await makeToken(t, 'viewer');
+      const viewerSession = await signIn(t, viewer.token);
+      const bearer = await openAs(t, { bearer: viewer.token });
+      const cookie = await openAs(t, { session: viewerSession.session });
+      const admin = await openAs(t, { bearer: TEST_ADMIN_TOKEN });
+      clients.push(bearer, cookie, admin);
+      assert.equal((await t.api('DELETE', `/api/tokens/${viewer.id}`)).status, 204);
+      await bearer.until(() => bearer.ended, 'the viewer token\'s stream ended');
+      await cookie.until(() => cookie.ended, 'the viewer session\'s stream ended');
+      assert.deepEqual(ends(bearer), [{ reason: 'token-revoked' }]);
+      assert.deepEqual(ends(cookie), [{ reason: 'session-ended' }], 'the session was deleted with its token');
+      assert.equal(admin.ended, false, 'the admin token\'s stream is not the revoked token\'s');
+      assert.deepEqual(ends(admin), []);
+      const again = await openSse(`${t.url}/api/live`, { authorization: `Bearer ${viewer.token}` });
+      again.close();
+      assert.equal(again.status, 401, 'the revoked token opens no new stream');
+    } finally {
+      for (const c of clients) c.close();
+      await t.close();
+    }
+  });
+
+  it('ends a session\'s stream with event end {"reason":"session-ended"} at once when DELETE /api/session signs it out; another session\'s stream stays and still receives a lead', async () => {
+    const t = await startAuthServer({}, { live: NO_TICK });
+    const clients: SseClient[] = [];
+    try {
+      const leaving = await signIn(t, TEST_ADMIN_TOKEN);
+      const staying = await signIn(t, TEST_ADMIN_TOKEN);
+      const ended = await openAs(t, { session: leaving.session });
+      const open = await openAs(t, { session: staying.session });
+      clients.push(ended, open);
+      const out = await call(t, 'DELETE', '/api/session', { session: leaving.session, csrf: leaving.csrf });
+      assert.equal(out.status, 204, out.text);
+      await ended.until(() => ended.ended, 'the signed-out session\'s stream ended');
+      assert.deepEqual(ends(ended), [{ reason: 'session-ended' }]);
+      const praetorian = await createSource(t, 'praetorian');
+      const hook = await t.hook(praetorian.webhookPath, [{ id: 'led_live_signout', data: { first_name: 'Stella', last_name: 'Stays' } }], { authorization: praetorian.secret });
+      assert.equal(hook.status, 200);
+      await open.waitFor(leadEvent(hook.json.leads[0].id, 'created'), 'the other session\'s stream still receives leads');
+      assert.equal(open.ended, false);
+    } finally {
+      for (const c of clients) c.close();
+      await t.close();
+    }
+  });
+
+  it('ends at the next tick the stream of a session whose expiry passed (injected clock), with {"reason":"session-expired"}', async () => {
+    const t = await startAuthServer({}, { live: SHORT_TICK });
+    try {
+      const { session } = await signIn(t, TEST_ADMIN_TOKEN);
+      const client = await openAs(t, { session });
+      try {
+        await ticks(client, 2);
+        t.clock.advance(SESSION_IDLE_MS);
+        await client.until(() => client.ended, 'the expired session\'s stream ended at a tick');
+        assert.deepEqual(ends(client), [{ reason: 'session-expired' }]);
+      } finally {
+        client.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ends at the next tick the streams of a token revoked and a session deleted where this instance did not hear of it (as another instance does, through the store)', async () => {
+    const t = await startAuthServer({}, { live: SHORT_TICK });
+    const clients: SseClient[] = [];
+    try {
+      const viewer = await makeToken(t, 'viewer');
+      const { session } = await signIn(t, TEST_ADMIN_TOKEN);
+      const bearer = await openAs(t, { bearer: viewer.token });
+      const cookie = await openAs(t, { session });
+      clients.push(bearer, cookie);
+      await ticks(bearer, 2);
+      assert.notEqual(await t.server.store.auth.revokeToken(viewer.id, t.clock.now().toISOString()), null);
+      assert.equal(await t.server.store.auth.deleteSession(secretHash(session)), true);
+      await bearer.until(() => bearer.ended, 'the revoked token\'s stream ended at a tick');
+      await cookie.until(() => cookie.ended, 'the deleted session\'s stream ended at a tick');
+      assert.deepEqual(ends(bearer), [{ reason: 'token-revoked' }]);
+      assert.deepEqual(ends(cookie), [{ reason: 'session-ended' }]);
+    } finally {
+      for (const c of clients) c.close();
+      await t.close();
+    }
+  });
+
+  it('keeps streams whose credentials hold open across ticks (admin and viewer tokens, a session), and they still receive a lead', async () => {
+    const t = await startAuthServer({}, { live: SHORT_TICK });
+    const clients: SseClient[] = [];
+    try {
+      const viewer = await makeToken(t, 'viewer');
+      const { session } = await signIn(t, viewer.token);
+      for (const creds of [{ bearer: TEST_ADMIN_TOKEN }, { bearer: viewer.token }, { session }]) clients.push(await openAs(t, creds));
+      for (const client of clients) await ticks(client, 3);
+      const praetorian = await createSource(t, 'praetorian');
+      const hook = await t.hook(praetorian.webhookPath, [{ id: 'led_live_ticks', data: { first_name: 'Tia', last_name: 'Ticks' } }], { authorization: praetorian.secret });
+      assert.equal(hook.status, 200);
+      for (const client of clients) await client.waitFor(leadEvent(hook.json.leads[0].id, 'created'), 'the lead, after the ticks');
+      for (const client of clients) await ticks(client, 1);
+      assert.deepEqual(clients.map(ends), [[], [], []]);
+    } finally {
+      for (const c of clients) c.close();
+      await t.close();
+    }
+  });
+
+  it('keeps a stream open while a storage fault fails its checks, logging that once, and ends it at a tick once checks work again', async () => {
+    const logLines: string[] = [];
+    const t = await startAuthServer({ logLevel: 'warn' }, { live: SHORT_TICK, logLines });
+    const faultLines = () => logLines.filter((line) => line.includes('could not check the credentials of open streams'));
+    try {
+      const { session } = await signIn(t, TEST_ADMIN_TOKEN);
+      const client = await openAs(t, { session });
+      try {
+        await ticks(client, 1);
+        await renameTable(t.dataDir, 'sessions', 'sessions_away');
+        try {
+          t.clock.advance(SESSION_IDLE_MS);
+          await ticks(client, 5);
+        } finally {
+          await renameTable(t.dataDir, 'sessions_away', 'sessions');
+        }
+        assert.equal(faultLines().length, 1, `one log line for the fault: ${logLines.join('')}`);
+        // The session's expiry passed during the fault: the first check that works ends it.
+        await client.until(() => client.ended, 'the expired session\'s stream ended once checks worked');
+        assert.deepEqual(ends(client), [{ reason: 'session-expired' }]);
+        assert.equal(faultLines().length, 1);
+      } finally {
+        client.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it(
+    'ends at its next tick a stream on one instance when the token is revoked through another, and at once on the other (PostgreSQL)',
+    { skip: TEST_STORE !== 'postgres' ? 'several instances share only a PostgreSQL database (LEADHOOK_TEST_STORE=postgres)' : false },
+    async () => {
+      const clock = testClock();
+      const a = await startAuthServer({}, { clock, live: SHORT_TICK });
+      const b = await startAuthServer({}, { dataDir: a.dataDir, clock, live: NO_TICK });
+      const clients: SseClient[] = [];
+      try {
+        const viewer = await makeToken(a, 'viewer');
+        const onA = await openAs(a, { bearer: viewer.token });
+        const onB = await openAs(b, { bearer: viewer.token });
+        clients.push(onA, onB);
+        await ticks(onA, 2);
+        assert.equal((await b.api('DELETE', `/api/tokens/${viewer.id}`)).status, 204);
+        await onB.until(() => onB.ended, 'the stream on the instance that revoked ended');
+        await onA.until(() => onA.ended, 'the stream on the other instance ended at its tick');
+        assert.deepEqual([ends(onA), ends(onB)], [[{ reason: 'token-revoked' }], [{ reason: 'token-revoked' }]]);
+      } finally {
+        for (const c of clients) c.close();
+        await b.close({ keepData: true });
+        await a.close();
+      }
+    },
+  );
 });

@@ -21,8 +21,8 @@ describe('validation errors speak the user\'s language', () => {
     assert.equal(res.status, 400);
     assert.deepEqual(res.json.error, {
       code: 'LH_E_VALIDATION',
-      message: 'events[1] must be one of lead.created, lead.updated, lead.stage_changed (got "lead.create")',
-      details: { field: 'events[1]', location: 'body', allowed: ['lead.created', 'lead.updated', 'lead.stage_changed'] },
+      message: 'events[1] must be one of lead.created, lead.updated, lead.stage_changed, lead.erased (got "lead.create")',
+      details: { field: 'events[1]', location: 'body', allowed: ['lead.created', 'lead.updated', 'lead.stage_changed', 'lead.erased'] },
     });
   });
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Lead } from '../../src/core/lead.js';
+import { redactLead } from '../../src/core/erasure.js';
 import { buildEvent, EVENT_TYPES, eventTypeFor, type LeadChange } from '../../src/core/lead-events.js';
+import { planErasureFanOut } from '../../src/delivery/fan-out.js';
 import { evaluateRule } from '../../src/delivery/rule-job.js';
 import { LEAD_TYPE, type FieldDecl, type ObjectDecl } from '../../src/delivery/rule-schema.js';
 import { check } from './support.js';
@@ -98,6 +100,36 @@ describe('the filter reads the delivered body (property)', () => {
         for (const expression of checks) assert.deepEqual(verdict(expression, body), { matched: true }, `${expression} on ${body}`);
         assert.deepEqual(verdict('has(event.data.previousStage)', body), { matched: 'previousStage' in sent.data });
         if ('previousStage' in sent.data) assert.deepEqual(verdict(`event.data.previousStage == ${literal(sent.data.previousStage)}`, body), { matched: true });
+      }),
+      60,
+    );
+  });
+});
+
+describe('a filter on lead.erased (property)', () => {
+  it('reads every value of the body sent at its path, and `lead` as the lead as erased (personal fields null), `payload` null', async () => {
+    await check(
+      fc.asyncProperty(change, fc.option(fc.string({ unit: 'grapheme', maxLength: 16 }), { nil: null }), async (c, requestedBy) => {
+        const erased = redactLead(c.lead).lead;
+        const now = '2026-01-01T00:00:00.000Z';
+        const { events } = planErasureFanOut({ lead: erased, erasedAt: now, requestedBy }, [{ destinationId: 'dst_1' }], now);
+        const { body, payload } = events[0]!;
+        const sent = JSON.parse(body);
+        const seen = JSON.parse(payload!);
+        const checks = [
+          'event.type == "lead.erased"',
+          ...leafChecks(sent.id, 'event.id'),
+          ...leafChecks(sent.timestamp, 'event.timestamp'),
+          ...leafChecks(sent.data, 'event.data'),
+          ...leafChecks(seen, 'lead'),
+          'lead.person.fullName == null && lead.person.email == null && lead.person.phone == null && lead.message == null',
+          `lead.id == event.data.leadId && lead.providerLeadId == event.data.providerLeadId`,
+          'payload == null',
+          '!has(event.data.lead) && !has(event.data.changes)',
+        ];
+        for (const expression of checks) assert.deepEqual(evaluateRule({ expression, eventBody: body, payload }), { matched: true }, `${expression} on ${body} with ${payload}`);
+        assert.deepEqual(evaluateRule({ expression: 'has(event.data.requestedBy)', eventBody: body, payload }), { matched: requestedBy !== null });
+        assert.deepEqual(evaluateRule({ expression: 'event.type == "lead.updated"', eventBody: body, payload }), { matched: false });
       }),
       60,
     );

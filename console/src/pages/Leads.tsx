@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiGet, withQuery } from '../api.js';
+import { apiGet, liveStreamEnded, withQuery } from '../api.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useLoad, useTitle } from '../components/hooks.js';
 import { useCursorPaging } from '../components/paging.js';
@@ -139,6 +139,18 @@ export function LeadsPage(_props: PageProps) {
         };
       });
       if (onFirstPage) setFresh((ids) => new Set(ids).add(lead.id));
+    });
+    // The credentials stopped holding (token revoked, session signed out or expired): the server ended
+    // the stream for good. Closed here, or EventSource would reconnect (and be refused) in a loop.
+    stream.addEventListener('end', (event) => {
+      stream.close();
+      let reason: unknown;
+      try {
+        reason = (JSON.parse((event as MessageEvent<string>).data) as { reason?: unknown } | null)?.reason;
+      } catch {
+        reason = undefined;
+      }
+      liveStreamEnded(reason);
     });
     return () => stream.close();
   }, []);

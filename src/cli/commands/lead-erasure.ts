@@ -38,6 +38,7 @@ async function erase(ctx: CommandContext): Promise<void> {
       ['Held', `${n.heldDiscarded} waiting webhooks discarded`],
       ['Events', `${n.events} event bodies redacted (deliveries not sent yet send the redacted lead)`],
       ['Attempts', `${n.attemptResponses} receiver responses cleared`],
+      ['Destinations', `${n.destinationsNotified ?? 0} told to erase their copy (a lead.erased event each, sent after the lead's earlier events)`],
     ]) + 'A new webhook for this lead will be held: see `leadhook leads held`.\n',
   );
 }

@@ -40,7 +40,13 @@ interface DestinationPatch extends Partial<DestinationIn> {
 const props = {
   name: { type: 'string', minLength: 1, maxLength: 200 },
   url: { type: 'string', minLength: 1, maxLength: 2048 },
-  events: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...EVENT_TYPES] } },
+  events: {
+    type: 'array',
+    minItems: 1,
+    uniqueItems: true,
+    items: { type: 'string', enum: [...EVENT_TYPES] },
+    description: `The event types to send (every one by default: ${EVENT_TYPES.join(', ')}). A destination keeps the list it was given: PATCH events to add lead.erased to an older one`,
+  },
   filter: { type: ['string', 'null'], maxLength: 4096 },
   filterTemplate: { type: 'string', description: 'The id of a rule template (GET /api/rule-templates), instead of filter' },
   sourceIds: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, uniqueItems: true },

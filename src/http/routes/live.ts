@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { hubError } from '../../core/errors.js';
 import type { LiveFilter, LiveHub } from '../../live/hub.js';
+import { principalOf, type Authenticator } from '../admin-auth.js';
 import { operation } from '../openapi-schemas.js';
 
 type IsTest = 'true' | 'false' | 'all';
@@ -28,17 +29,20 @@ export function acceptsEventStream(accept: string | undefined): boolean {
 /**
  * `GET /api/live`: server-sent events, `event: lead` with `{"change":"created"|"updated","lead":…}`
  * (the lead as `GET /api/leads` lists it) for every lead a webhook, a reprocess or an applied held
- * request creates or changes, on any instance; a comment line every 15 s keeps it open. Only for a
- * client that sends `Accept: text/event-stream` (406 otherwise). A HEAD answers the headers only.
+ * request creates or changes, on any instance; a comment line every 15 s keeps it open. When the
+ * caller's credentials stop holding (token revoked, session signed out or expired) the stream sends
+ * `event: end` with `{"reason": …}` and ends (src/live/hub.ts). Only for a client that sends
+ * `Accept: text/event-stream` (406 otherwise). A HEAD answers the headers only.
  */
-export function liveRoutes(app: FastifyInstance, hub: LiveHub): void {
+export function liveRoutes(app: FastifyInstance, hub: LiveHub, auth: Authenticator): void {
   app.get<{ Querystring: { isTest?: IsTest } }>(
     '/api/live',
     {
       schema: {
         ...operation('leads', 'streamLeads', 'New and changed leads as they are stored, as server-sent events (event: lead), on any instance', {
           200: {
-            description: 'text/event-stream: `event: lead` + `data: {"change":"created"|"updated","lead":<Lead>}` per change; a comment every 15 s',
+            description:
+              'text/event-stream: `event: lead` + `data: {"change":"created"|"updated","lead":<Lead>}` per change; a comment every 15 s; `event: end` + `data: {"reason":"token-revoked"|"session-ended"|"session-expired"}` when the credentials stop holding, then the stream ends (do not reconnect with them)',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
         }),
@@ -55,7 +59,7 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub): void {
       if (request.method === 'HEAD') return reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-store').send();
       // The response is the stream's from here on: Fastify no longer answers or times it.
       reply.hijack();
-      hub.open(reply.raw, liveFilter(request.query.isTest));
+      hub.open(reply.raw, liveFilter(request.query.isTest), auth.heldCredentials(request, principalOf(request)!));
     },
   );
 }

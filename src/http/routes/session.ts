@@ -7,9 +7,10 @@ import { answer, NO_CONTENT, operation, ref } from '../openapi-schemas.js';
 /**
  * Browser sessions: `POST /api/session` signs in with a token (the only `/api` route reachable
  * without credentials, by its `access: 'public'` config) and sets the `lh_session` cookie;
- * `GET /api/session` says who is signed in and gives the CSRF token; `DELETE /api/session` signs out.
+ * `GET /api/session` says who is signed in and gives the CSRF token; `DELETE /api/session` signs out
+ * (and, through `signedOut`, ends this instance's live streams of the session at once).
  */
-export function sessionRoutes(app: FastifyInstance, auth: Authenticator): void {
+export function sessionRoutes(app: FastifyInstance, auth: Authenticator, signedOut: (sessionHash: string) => void = () => {}): void {
   app.post<{ Body: { token?: string } | null }>(
     '/api/session',
     {
@@ -49,7 +50,9 @@ export function sessionRoutes(app: FastifyInstance, auth: Authenticator): void {
       schema: operation('auth', 'deleteSession', 'Sign out: the session is deleted and its cookie cleared', { 204: NO_CONTENT }),
     },
     async (request, reply) => {
-      await auth.endSession(principalOf(request)!);
+      const principal = principalOf(request)!;
+      await auth.endSession(principal);
+      if (principal.session !== null) signedOut(principal.session.secretHash);
       return reply.header('set-cookie', auth.clearedCookie()).code(204).send();
     },
   );

@@ -14,9 +14,10 @@ export function tokenOut(t: ApiTokenRecord) {
 /**
  * Named API tokens (admin only: `/api/tokens` is in no viewer's reach): `POST /api/tokens` makes one
  * and shows it once, `GET /api/tokens` lists them with when each was last used, `DELETE
- * /api/tokens/:id` revokes one and ends its sessions at once.
+ * /api/tokens/:id` revokes one and ends its sessions at once (and, through `revoked`, this
+ * instance's live streams opened with it or them).
  */
-export function tokenRoutes(app: FastifyInstance, store: AuthStore, now: () => Date = () => new Date()): void {
+export function tokenRoutes(app: FastifyInstance, store: AuthStore, now: () => Date = () => new Date(), revoked: (tokenId: string) => void = () => {}): void {
   app.post<{ Body: { name: string; role: Role } }>(
     '/api/tokens',
     {
@@ -53,7 +54,9 @@ export function tokenRoutes(app: FastifyInstance, store: AuthStore, now: () => D
     '/api/tokens/:id',
     { schema: { ...operation('auth', 'revokeToken', 'Revoke a token: it and every session made with it stop working at once', { 204: NO_CONTENT }), params: idParams('token') } },
     async (request, reply) => {
-      if ((await store.revokeToken(request.params.id, now().toISOString())) === null) throw hubError('LH_E_TOKEN_NOT_FOUND', request.params.id);
+      const token = await store.revokeToken(request.params.id, now().toISOString());
+      if (token === null) throw hubError('LH_E_TOKEN_NOT_FOUND', request.params.id);
+      revoked(token.id);
       return reply.code(204).send();
     },
   );

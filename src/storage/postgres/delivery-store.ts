@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { timeOrderedId } from '../../core/ids.js';
-import type { LeadChange } from '../../core/lead-events.js';
+import type { LeadChange, LeadErasureNotice } from '../../core/lead-events.js';
 import { claimedDelivery, claimSlots, pickClaims, type ClaimRequest } from '../../delivery/claim-plan.js';
 import { planCompletion, planFiltered, SuccessMarks, SUCCESS_MARK_EVERY_MS, type DeliveryState } from '../../delivery/completion-plan.js';
 import { assertDestinationRoom, changedDestination } from '../../delivery/destination-changes.js';
-import { planFanOut, type DeliveryWrite, type EventWrite } from '../../delivery/fan-out.js';
+import { planErasureFanOut, planFanOut, type DeliveryWrite, type EventWrite } from '../../delivery/fan-out.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DELIVERY_STATUSES } from '../delivery-port.js';
 import type {
@@ -198,6 +198,18 @@ export class PostgresDeliveryStore implements DeliveryStore {
    */
   async fanOut(client: pg.ClientBase, change: LeadChange & { sourceId: string }, now: string): Promise<number> {
     const { events, deliveries } = this.planFanOut(change, now);
+    await this.writeFanOut(client, events, deliveries);
+    return deliveries.length;
+  }
+
+  /**
+   * Inside the erasure's transaction (`client`, the lead's row locked): the `lead.erased` event and
+   * its deliveries (see planErasureFanOut). Returns the number of deliveries written; call
+   * {@link notifyCommitted} after the commit when it is more than 0.
+   */
+  async fanOutErasure(client: pg.ClientBase, notice: LeadErasureNotice, now: string): Promise<number> {
+    if (this.planner === null) return 0;
+    const { events, deliveries } = planErasureFanOut(notice, this.planner.planErasure(notice.lead), now);
     await this.writeFanOut(client, events, deliveries);
     return deliveries.length;
   }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { actorLabel, noPendingHoldsError, personNeedles, redactedEventRow, redactedExcerpt, redactedTimelineRow } from '../../core/erasure-rows.js';
 import { redactLead } from '../../core/erasure.js';
 import type { ProviderId } from '../../core/lead.js';
+import type { LeadErasureNotice } from '../../core/lead-events.js';
 import { searchText } from '../../core/search-text.js';
 import { leadFromDocument } from '../../core/stored-lead.js';
 import { redactedRequestRow } from '../../ingest/erased-copy.js';
@@ -14,9 +15,16 @@ import { SELECT_HELD, toHeld, type HeldRow } from '../rows/request-rows.js';
  * Erasure of a person's personal data on PostgreSQL, inside the caller's transaction: the same
  * copies as on SQLite (sqlite/erase-lead.ts says which), with the same per-row decisions
  * (core/erasure-rows.ts). The lead row is locked first, so a webhook of the lead applying at the
- * same moment on any instance either commits before (and is erased) or waits and is held.
+ * same moment on any instance either commits before (and is erased) or waits and is held; and the
+ * `lead.erased` deliveries `notify` writes (as on SQLite) get a later seq than the lead's earlier ones.
  */
-export async function eraseLead(c: pg.PoolClient, leadId: string, by: ErasureActor, now: string): Promise<LeadErasure | null> {
+export async function eraseLead(
+  c: pg.PoolClient,
+  leadId: string,
+  by: ErasureActor,
+  now: string,
+  notify: (notice: LeadErasureNotice) => Promise<number>,
+): Promise<LeadErasure | null> {
   const found = await c.query<{ source_id: string; provider_lead_id: string; doc: string }>('SELECT source_id, provider_lead_id, doc FROM leads WHERE id = $1 FOR UPDATE', [leadId]);
   const row = found.rows[0];
   if (row === undefined) return null;
@@ -33,6 +41,7 @@ export async function eraseLead(c: pg.PoolClient, leadId: string, by: ErasureAct
       (await c.query(`UPDATE held_requests SET resolution = 'discarded', resolved_at = $1, resolved_by = $2 WHERE lead_id = $3 AND resolution IS NULL`, [now, actorLabel(by), leadId]))
         .rowCount ?? 0,
     events: await redactEvents(c, leadId),
+    destinationsNotified: await notify({ lead, erasedAt: now, requestedBy: by.requestedBy }),
     attemptResponses:
       (
         await c.query(
@@ -79,12 +88,12 @@ async function redactTimeline(c: pg.PoolClient, leadId: string): Promise<number>
 }
 
 async function redactEvents(c: pg.PoolClient, leadId: string): Promise<number> {
-  const rows = (await c.query<{ id: string; body: string; payload: string | null }>('SELECT id, body, payload FROM events WHERE lead_id = $1', [leadId])).rows;
+  const rows = (await c.query<{ id: string; type: string; body: string; payload: string | null }>('SELECT id, type, body, payload FROM events WHERE lead_id = $1', [leadId])).rows;
   let changed = 0;
   for (const r of rows) {
     const redacted = redactedEventRow(r);
     if (redacted === null) continue;
-    await c.query('UPDATE events SET body = $1, payload = NULL WHERE id = $2', [redacted.body, r.id]);
+    await c.query('UPDATE events SET body = $1, payload = $2 WHERE id = $3', [redacted.body, redacted.payload, r.id]);
     changed++;
   }
   return changed;

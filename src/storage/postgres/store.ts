@@ -239,7 +239,10 @@ export class PostgresStore implements Store {
   }
 
   async eraseLead(leadId: string, by: ErasureActor, now: string): Promise<LeadErasure | null> {
-    return this.db.transaction((c) => eraseLead(c, leadId, by, now));
+    let deliveries = 0;
+    const erasure = await this.db.transaction((c) => eraseLead(c, leadId, by, now, async (notice) => (deliveries = await this.delivery.fanOutErasure(c, notice, now))));
+    if (deliveries > 0) this.delivery.notifyCommitted();
+    return erasure;
   }
 
   async getLeadErasure(leadId: string): Promise<LeadErasure | null> {

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import { timeOrderedId } from '../../core/ids.js';
-import type { LeadChange } from '../../core/lead-events.js';
+import type { LeadChange, LeadErasureNotice } from '../../core/lead-events.js';
 import { claimedDelivery, claimSlots, pickClaims, ruleDue } from '../../delivery/claim-plan.js';
 import { planCompletion, planFiltered, SuccessMarks, type DeliveryState } from '../../delivery/completion-plan.js';
 import { assertDestinationRoom, changedDestination } from '../../delivery/destination-changes.js';
-import { planFanOut } from '../../delivery/fan-out.js';
+import { planErasureFanOut, planFanOut } from '../../delivery/fan-out.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DELIVERY_STATUSES } from '../delivery-port.js';
 import type {
@@ -84,6 +84,18 @@ export class SqliteDeliveryStore implements DeliveryStore {
   fanOut(change: LeadChange & { sourceId: string }, now: string): number {
     if (this.planner === null) return 0;
     const { events, deliveries } = planFanOut(change, this.planner.plan(change), now);
+    for (const e of events) this.st.insertEvent.run(e);
+    for (const d of deliveries) this.st.insertDelivery.run({ ...d, now: d.createdAt });
+    return deliveries.length;
+  }
+
+  /**
+   * Inside the erasure's transaction: write the `lead.erased` event and its deliveries
+   * (delivery/fan-out.ts planErasureFanOut). Returns the number of deliveries written.
+   */
+  fanOutErasure(notice: LeadErasureNotice, now: string): number {
+    if (this.planner === null) return 0;
+    const { events, deliveries } = planErasureFanOut(notice, this.planner.planErasure(notice.lead), now);
     for (const e of events) this.st.insertEvent.run(e);
     for (const d of deliveries) this.st.insertDelivery.run({ ...d, now: d.createdAt });
     return deliveries.length;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { redactLead } from '../../core/erasure.js';
 import { actorLabel, personNeedles, redactedEventRow, redactedExcerpt, redactedTimelineRow } from '../../core/erasure-rows.js';
 import type { ProviderId } from '../../core/lead.js';
+import type { LeadErasureNotice } from '../../core/lead-events.js';
 import { redactedRequestRow } from '../../ingest/erased-copy.js';
 import type { ErasedLeadRef } from '../../ingest/redact-body.js';
 import type { ErasedCounts, ErasureActor, LeadErasure } from '../port.js';
@@ -25,10 +26,21 @@ import { searchText, toLead } from './rows.js';
  * - the response snippets of its deliveries' attempts (a receiver may echo what it received);
  * - held webhooks for it still waiting are discarded (their bodies are among the requests above).
  *
+ * In the same transaction, `notify` writes the `lead.erased` event and its deliveries (the
+ * destinations that took the lead are told to erase their copy, GDPR Art. 19), after the lead's
+ * earlier ones, so each destination gets it after every earlier event of the lead.
+ *
  * The audit stub (`lead_erasures`) says what was erased, when and by whom; while it holds, a new
- * webhook for the lead is held (apply-ingest.ts). Erasing again redacts what arrived since.
+ * webhook for the lead is held (apply-ingest.ts). Erasing again redacts what arrived since, and tells
+ * the destinations again.
  */
-export function eraseLead(db: Database.Database, leadId: string, by: ErasureActor, now: string): LeadErasure | null {
+export function eraseLead(
+  db: Database.Database,
+  leadId: string,
+  by: ErasureActor,
+  now: string,
+  notify: (notice: LeadErasureNotice) => number,
+): LeadErasure | null {
   const row = db.prepare('SELECT source_id, provider, provider_lead_id, doc FROM leads WHERE id = ?').get(leadId) as
     | { source_id: string; provider: ProviderId; provider_lead_id: string; doc: string }
     | undefined;
@@ -47,6 +59,7 @@ export function eraseLead(db: Database.Database, leadId: string, by: ErasureActo
       .prepare(`UPDATE held_requests SET resolution = 'discarded', resolved_at = ?, resolved_by = ? WHERE lead_id = ? AND resolution IS NULL`)
       .run(now, actorLabel(by), leadId).changes,
     events: redactEvents(db, leadId),
+    destinationsNotified: notify({ lead, erasedAt: now, requestedBy: by.requestedBy }),
     attemptResponses: db
       .prepare(
         `UPDATE delivery_attempts SET response_snippet = NULL
@@ -96,13 +109,13 @@ function redactTimeline(db: Database.Database, leadId: string): number {
 }
 
 function redactEvents(db: Database.Database, leadId: string): number {
-  const rows = db.prepare('SELECT id, body, payload FROM events WHERE lead_id = ?').all(leadId) as { id: string; body: string; payload: string | null }[];
-  const update = db.prepare('UPDATE events SET body = ?, payload = NULL WHERE id = ?');
+  const rows = db.prepare('SELECT id, type, body, payload FROM events WHERE lead_id = ?').all(leadId) as { id: string; type: string; body: string; payload: string | null }[];
+  const update = db.prepare('UPDATE events SET body = ?, payload = ? WHERE id = ?');
   let changed = 0;
   for (const r of rows) {
     const redacted = redactedEventRow(r);
     if (redacted === null) continue;
-    update.run(redacted.body, r.id);
+    update.run(redacted.body, redacted.payload, r.id);
     changed++;
   }
   return changed;

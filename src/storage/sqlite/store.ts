@@ -357,7 +357,10 @@ export class SqliteStore implements Store {
   }
 
   async eraseLead(leadId: string, by: ErasureActor, now: string): Promise<LeadErasure | null> {
-    return this.write(() => eraseLead(this.db, leadId, by, now));
+    let deliveries = 0;
+    const erasure = await this.write(() => eraseLead(this.db, leadId, by, now, (notice) => (deliveries = this.delivery.fanOutErasure(notice, now))));
+    if (deliveries > 0) this.delivery.notifyCommitted();
+    return erasure;
   }
 
   async getLeadErasure(leadId: string): Promise<LeadErasure | null> {

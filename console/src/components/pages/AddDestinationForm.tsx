@@ -12,6 +12,7 @@ const EVENT_WORDS: Record<EventType, string> = {
   'lead.created': 'A lead is created',
   'lead.updated': 'A lead is updated',
   'lead.stage_changed': "A lead's stage changes",
+  'lead.erased': "A lead's personal data is erased: erase your copy (the event carries ids only)",
 };
 
 /**
