@@ -43,6 +43,19 @@ describe('the lh_session cookie reader', () => {
     );
   });
 
+  it('takes no session when lh_session is named twice (a cookie tossed by a sibling domain or path), in any order or header (property)', () => {
+    fc.assert(
+      fc.property(fc.array(otherPair, { maxLength: 6 }), fc.array(otherPair, { maxLength: 6 }), fc.array(otherPair, { maxLength: 6 }), fc.boolean(), (a, b, c, split) => {
+        const mine = `lh_session=${newSessionSecret()}`;
+        const tossed = `lh_session=${newSessionSecret()}`;
+        const header = [...a, tossed, ...b, mine, ...c];
+        assert.equal(readSessionCookie(header.join('; ')), null);
+        assert.equal(readSessionCookie(split ? [[...a, tossed].join('; '), [...b, mine, ...c].join('; ')] : [header.join('; ')]), null);
+      }),
+      RUNS,
+    );
+  });
+
   it('reads a header at the server\'s size limit, and ignores an overlong value', () => {
     const big = `${'a=b; '.repeat(25_000)}lh_session=${'x'.repeat(200)}`;
     assert.equal(readSessionCookie(big), null);

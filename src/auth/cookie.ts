@@ -10,14 +10,19 @@ const MAX_VALUE = 128;
 const NAME_EQ = `${SESSION_COOKIE}=`;
 
 /**
- * The value of the first `lh_session` cookie in a Cookie header (several headers are read in
- * order), or null. One pass over the header, no allocation per pair: the cost is bounded by the
- * header's size (at most the server's header limit). Values are not decoded; an overlong one is ignored.
+ * The value of the one `lh_session` cookie in a Cookie header (several headers are read in order),
+ * or null. Null too when the header names `lh_session` more than once: a browser sends a second one
+ * only when another site (a sibling subdomain's `Domain=` cookie) or path set it, and taking either
+ * would let that site choose the session (fixation). One pass over the header, no allocation per
+ * pair: the cost is bounded by the header's size (at most the server's header limit). Values are
+ * not decoded; an overlong one is ignored.
  *
  * @example readSessionCookie('theme=dark; lh_session=lhs_abc') // 'lhs_abc'
  */
 export function readSessionCookie(header: string | string[] | undefined): string | null {
   if (header === undefined) return null;
+  let found: string | null = null;
+  let seen = 0;
   for (const text of typeof header === 'string' ? [header] : header) {
     let at = 0;
     while (at < text.length) {
@@ -26,17 +31,19 @@ export function readSessionCookie(header: string | string[] | undefined): string
       let start = at;
       while (start < stop && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start++;
       if (text.startsWith(NAME_EQ, start)) {
+        if (++seen > 1) return null;
         const valueStart = start + NAME_EQ.length;
         // Quotes and surrounding white space aside, an overlong value is no session secret.
-        if (stop - valueStart > MAX_VALUE + 8) return null;
-        let value = text.slice(valueStart, stop).trim();
-        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-        return value.length === 0 || value.length > MAX_VALUE ? null : value;
+        if (stop - valueStart <= MAX_VALUE + 8) {
+          let value = text.slice(valueStart, stop).trim();
+          if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+          found = value.length === 0 || value.length > MAX_VALUE ? null : value;
+        }
       }
       at = stop + 1;
     }
   }
-  return null;
+  return found;
 }
 
 export interface CookieOptions {

@@ -11,7 +11,8 @@
  * another instance). It is then sent `event: end` with `{"reason": …}` ({@link StreamEndReason})
  * and closed. Streams also end after `maxStreamMs` (the client reconnects, and is authorized
  * again; no `end` event: the client should reconnect). Bounded: at
- * most `maxStreams` streams (more are refused with LH_E_TOO_MANY_STREAMS, 503); a
+ * most `maxStreams` streams, `maxStreamsPerToken` of them with one token (more are refused with
+ * LH_E_TOO_MANY_STREAMS, 503); a
  * client that does not read is dropped once `maxBufferBytes` wait to be sent to it (it reconnects
  * and reloads, rather than the server holding its backlog); lead ids waiting to be read are capped
  * (past the cap, changes are not streamed: the console's list is the truth, the stream a hint).
@@ -25,6 +26,11 @@ import { sseComment, sseEvent } from './sse.js';
 export interface LiveOptions {
   /** Streams open at once, at most. */
   maxStreams: number;
+  /**
+   * Streams open at once with one token (a named token, its sessions included; or the first-start
+   * admin token), at most: one viewer's tabs or scripts cannot take every stream from the others.
+   */
+  maxStreamsPerToken: number;
   /** A comment is written to every stream this often, ms, so that proxies and browsers keep it open. */
   keepAliveMs: number;
   /** Bytes waiting to be sent to one client, at most; past it the client is dropped. */
@@ -60,7 +66,7 @@ export interface StreamCredentials {
   check: (() => Promise<StreamEndReason | null>) | null;
 }
 
-export const LIVE_DEFAULTS: LiveOptions = { maxStreams: 100, keepAliveMs: 15_000, maxBufferBytes: 1024 * 1024, maxStreamMs: 5 * 60_000 };
+export const LIVE_DEFAULTS: LiveOptions = { maxStreams: 100, maxStreamsPerToken: 10, keepAliveMs: 15_000, maxBufferBytes: 1024 * 1024, maxStreamMs: 5 * 60_000 };
 
 /** How long a client waits before it reconnects, ms (the stream's `retry:` field). */
 const RECONNECT_MS = 1_000;
@@ -109,10 +115,16 @@ export class LiveHub {
 
   /**
    * Check that one more stream may open; throws LH_E_TOO_MANY_STREAMS (503) when `maxStreams` are
-   * open or the hub is closing. Call before taking the response over.
+   * open, or `maxStreamsPerToken` with the token of `credentials` (by `tokenId`: null, the
+   * first-start admin token, counts as one token too), or the hub is closing. Call before taking the
+   * response over.
    */
-  admit(): void {
+  admit(credentials?: StreamCredentials): void {
     if (this.isClosed || this.streams.size >= this.o.maxStreams) throw hubError('LH_E_TOO_MANY_STREAMS', this.o.maxStreams);
+    if (credentials === undefined) return;
+    let same = 0;
+    for (const stream of this.streams) if (stream.credentials.tokenId === credentials.tokenId) same++;
+    if (same >= this.o.maxStreamsPerToken) throw hubError('LH_E_TOO_MANY_STREAMS', this.o.maxStreamsPerToken);
   }
 
   /**
@@ -120,7 +132,7 @@ export class LiveHub {
    * closes, or `credentials` stop holding.
    */
   open(res: ServerResponse, accepts: LiveFilter, credentials: StreamCredentials): void {
-    this.admit();
+    this.admit(credentials);
     // A client gone already would never say so again ('close' has been emitted): nothing to stream to.
     if (res.destroyed || res.socket === null || res.socket.destroyed) return;
     const stream: LiveStream = { res, accepts, credentials };

@@ -190,6 +190,26 @@ describe('GET /api/live is bounded', () => {
     }
   });
 
+  it('refuses streams past maxStreamsPerToken with one token (its sessions included), and still opens others\' ', async () => {
+    const t = await startAuthServer({}, { live: { maxStreams: 10, maxStreamsPerToken: 2 } });
+    const clients: SseClient[] = [];
+    try {
+      const viewer = await makeToken(t, 'viewer');
+      const { session } = await signIn(t, viewer.token);
+      clients.push(await openAs(t, { bearer: viewer.token }), await openAs(t, { session }));
+      const tries: Record<string, string>[] = [{ authorization: `Bearer ${viewer.token}` }, { cookie: `lh_session=${(await signIn(t, viewer.token)).session}` }];
+      for (const headers of tries) {
+        const refused = await fetchJson(`${t.url}/api/live`, { headers: { ...headers, accept: 'text/event-stream' } });
+        assert.equal(refused.status, 503, JSON.stringify(refused.json));
+        assert.equal(refused.json.error.code, 'LH_E_TOO_MANY_STREAMS');
+      }
+      clients.push(await openAs(t, { bearer: TEST_ADMIN_TOKEN }), await openAs(t, { bearer: (await makeToken(t, 'viewer')).token }));
+    } finally {
+      for (const c of clients) c.close();
+      await t.close();
+    }
+  });
+
   it('ends a stream after maxStreamMs, telling the client when to reconnect (its credentials are checked again then) and sending no end event', async () => {
     const s = await startLiveServer({ maxStreamMs: 50 });
     const client = await openSse(`${s.server.url}/api/live`, AUTH);

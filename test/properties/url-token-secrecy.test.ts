@@ -7,7 +7,7 @@ import { adminRoutes, check, credentials, leadBodyFor, PROVIDERS, type Provider 
 
 /**
  * A webhook URL's token is a credential (Anarock's only one). Whatever webhooks, rotations and
- * reprocessing happen, no admin answer but the source's own view (create, GET /api/sources/:id,
+ * reprocessing happen, and whatever headers repeat the URL (a proxy's X-Forwarded-Uri, a Referer), no admin answer but the source's own view (create, GET /api/sources/:id,
  * PATCH, rotate-url), no stored or delivered event and no log line holds a URL token, current or
  * replaced.
  */
@@ -98,7 +98,9 @@ describe('a webhook URL token shows only in its source’s own admin view', () =
     const secret = a.credential === 'previous' ? s.previousSecret : a.credential === 'wrong' ? 'wrong-secret-0123456' : s.secret;
     if (secret === null) return;
     const body = leadBodyFor(s.provider, `sec_${run}_${a.source}_${a.lead}`, a.name);
-    const res = await t.hook(path, body, credentials(s.provider, secret, body));
+    // Headers that carry the URL the webhook came to: a reverse proxy's, a provider's Referer.
+    const carried: Record<string, string> = a.name.length % 2 === 0 ? { 'x-forwarded-uri': path, referer: `https://provider.example${path}?x=1` } : { 'x-original-url': path, forwarded: `for=1.2.3.4;host=leads.example;path="${path}"` };
+    const res = await t.hook(path, body, { ...credentials(s.provider, secret, body), ...carried });
     answers.push(JSON.stringify(res.json));
     if (res.status === 200) lastRequestId = res.json.requestId;
     else assert.ok([401, 404].includes(res.status), `${path}: ${res.status} ${JSON.stringify(res.json)}`);
@@ -125,7 +127,7 @@ describe('a webhook URL token shows only in its source’s own admin view', () =
     // holds a refusal line to check.
     const refused = await createSource(t, 'praetorian');
     tokens.add(tokenOf(refused.webhookPath));
-    assert.equal((await t.hook(refused.webhookPath, '[]', { authorization: 'wrong-secret-0123456' })).status, 401);
+    assert.equal((await t.hook(refused.webhookPath, '[]', { authorization: 'wrong-secret-0123456', 'x-forwarded-uri': refused.webhookPath })).status, 401);
 
     // Every event reached the receiver (or failed there): nothing still queued.
     await eventually(async () => {

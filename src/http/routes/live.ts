@@ -55,11 +55,12 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub, auth: Authenticat
     },
     async (request, reply) => {
       if (!acceptsEventStream(request.headers.accept)) throw hubError('LH_E_NOT_ACCEPTABLE', 'GET /api/live', 'server-sent events', 'text/event-stream');
-      hub.admit();
+      const credentials = auth.heldCredentials(request, principalOf(request)!);
+      hub.admit(credentials);
       if (request.method === 'HEAD') return reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-store').send();
       // The response is the stream's from here on: Fastify no longer answers or times it.
       reply.hijack();
-      hub.open(reply.raw, liveFilter(request.query.isTest), auth.heldCredentials(request, principalOf(request)!));
+      hub.open(reply.raw, liveFilter(request.query.isTest), credentials);
     },
   );
 }

@@ -1,4 +1,5 @@
 import { REFUSAL_ID_PREFIX, type StoredRefusal } from '../../storage/refusal-port.js';
+import { shownHeaders } from '../../ingest/redact-headers.js';
 import { bodyAsText } from './body-text.js';
 
 /** Whether `id` names a refused webhook (`GET /api/requests/:id` shows them too). */
@@ -25,7 +26,7 @@ export function refusalOut(r: StoredRefusal) {
     reason: r.reason,
     detail: r.detail,
     contentType: r.contentType,
-    headers: r.headers,
+    headers: shownHeaders(r.headers),
     headersOmitted: r.headersOmitted,
     bodySize: r.bodySize,
     bodyExcerpt: text,

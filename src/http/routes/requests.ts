@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HubError, hubError } from '../../core/errors.js';
 import { reprocessRequest } from '../../ingest/reprocess-request.js';
 import { webhookBody } from '../../ingest/receive-webhook.js';
+import { shownHeaders } from '../../ingest/redact-headers.js';
 import type { RequestStatus, Store } from '../../storage/port.js';
 import { answer, idParams, operation, ref } from '../openapi-schemas.js';
 import { bodyAsText } from './body-text.js';
@@ -64,7 +65,7 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
       }
       const page = await store.listRequests({ ...query, ...(status ? { status } : {}), ...(leadId ? { leadId } : {}) });
       // So that a list empty of stored requests still says when webhooks are being refused.
-      return { ...page, refusals: await store.refusals.counts(sourceId) };
+      return { ...page, items: page.items.map((r) => ({ ...r, headers: shownHeaders(r.headers) })), refusals: await store.refusals.counts(sourceId) };
     },
   );
 
@@ -90,6 +91,7 @@ export function requestRoutes(app: FastifyInstance, store: Store): void {
       const text = bodyAsText(body);
       return {
         ...rest,
+        headers: shownHeaders(rest.headers),
         body: text,
         bodyBase64: text === null ? body.toString('base64') : null,
         ...(authPayload === undefined ? {} : { authPayload }),
