@@ -150,6 +150,7 @@ describe('Origin check', () => {
 describe('viewer redaction', () => {
   it('takes out every credential field and keeps the rest', () => {
     assert.deepEqual(viewerSource({ id: 's', name: 'n', secret: 'x', webhookPath: '/hooks/wh_x', webhookUrl: 'https://h/hooks/wh_x', urlToken: 'wh_x' }), { id: 's', name: 'n' });
-    assert.deepEqual(viewerDestination({ id: 'd', url: 'https://r', secret: 'whsec_x' }), { id: 'd', url: 'https://r' });
+    assert.deepEqual(viewerDestination({ id: 'd', url: 'https://r', secret: 'whsec_x' }), { id: 'd', url: 'https://r/' });
+    assert.deepEqual(viewerDestination({ id: 'd', url: 'https://hooks.slack.com/services/T0/B0/XYZ?k=1', previousSecret: 'whsec_y' }), { id: 'd', url: 'https://hooks.slack.com/…' });
   });
 });

@@ -56,9 +56,14 @@ function valueAt(extra: unknown, path: readonly string[]): string | null {
   return v === null ? null : String(v);
 }
 
+/** A provider's listing fields; none for a name that is not a provider (`valueOf` is not one either). */
+function listingFieldsOf(provider: string): readonly ListingField[] {
+  return Object.hasOwn(LISTING_FIELDS, provider) ? LISTING_FIELDS[provider as ProviderId] : [];
+}
+
 /** The listing fields' values of a lead, in {@link LISTING_FIELDS} order (an unknown provider has none). */
 export function listingValues(lead: Pick<Lead, 'provider' | 'extra'>): string[] {
-  const fields = LISTING_FIELDS[lead.provider] ?? [];
+  const fields = listingFieldsOf(lead.provider);
   return fields.flatMap((f) => {
     const v = valueAt(lead.extra, f.path);
     return v === null ? [] : [v];
@@ -71,7 +76,7 @@ export function listingValues(lead: Pick<Lead, 'provider' | 'extra'>): string[] 
  */
 export function erasureKeptExtra(lead: Pick<Lead, 'provider' | 'extra'>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
-  for (const f of LISTING_FIELDS[lead.provider] ?? []) {
+  for (const f of listingFieldsOf(lead.provider)) {
     if (f.personal) continue;
     const v = rawAt(lead.extra, f.path);
     if (v === null) continue;

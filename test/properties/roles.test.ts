@@ -10,7 +10,8 @@ import { adminPath, adminRoutes, check, seedAdminIds, type AdminIds, type RawRes
  * Issue 12, attacked: every admin route read from the router, with every method, called by a viewer
  * (token and session), an admin session without its CSRF header or from another site, a revoked
  * token and an expired session, never changes anything (no 2xx for a mutation, and the store is as
- * it was); and no GET a viewer may make shows a source secret, a webhook URL token or a signing secret.
+ * it was); and no GET a viewer may make shows a source secret, a webhook URL token, a signing secret or
+ * a destination URL's path or query.
  */
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -83,8 +84,9 @@ describe('roles: what viewers, stale credentials and cross-site requests can do'
       const moved = await t.api('POST', `/api/sources/${source.id}/rotate-url`, { overlapHours: 24 });
       secrets.add(moved.json.webhookPath.split('/').pop());
     }
-    const destination = await t.api('POST', '/api/destinations', { name: 'roles', url: 'http://127.0.0.1:9/roles' });
-    secrets.add(destination.json.secret);
+    // A receiver whose URL is its credential (as Slack's and Zapier's are): a viewer sees its origin only.
+    const destination = await t.api('POST', '/api/destinations', { name: 'roles', url: 'http://127.0.0.1:9/hooks/T0/B0/url-credential-of-the-receiver?key=query-credential' });
+    secrets.add(destination.json.secret).add('url-credential-of-the-receiver').add('query-credential');
     secrets.add((await t.api('PATCH', `/api/destinations/${destination.json.id}`, { rotateSecret: true })).json.secret);
     for (const token of [TEST_ADMIN_TOKEN, viewer.token, revoked.token, victim.token, viewerSession.session, adminSession.session, expired.session]) secrets.add(token);
     const tokensWithoutUse = async () => (await t.api('GET', '/api/tokens')).json.items.map(({ lastUsedAt: _, ...rest }: Record<string, unknown>) => rest);
