@@ -3,6 +3,7 @@ import { timeOrderedId } from '../core/ids.js';
 import type { LeadChange } from '../core/lead-events.js';
 import type { Lead, LeadPatch, ProviderId, Stage, TimelineItem } from '../core/lead.js';
 import { mergeLead, type ApplyOutcome } from '../core/merge-lead.js';
+import { leadPhones } from '../core/lead-phones.js';
 import { searchText } from '../core/search-text.js';
 import type { ItemOutcome } from '../storage/port.js';
 
@@ -50,6 +51,8 @@ export interface LeadRowWrite {
   orderingTs: string;
   version: number;
   isTest: boolean;
+  /** Every number the lead is found by (`lead_phones`, core/lead-phones.ts): its rows are replaced by these. */
+  phones: string[];
   /** The document (`doc`, JSON). */
   lead: Lead;
 }
@@ -160,6 +163,7 @@ export function leadRow(lead: Lead, orderingTs: string): LeadRowWrite {
     orderingTs,
     version: lead.version,
     isTest: lead.isTest,
+    phones: leadPhones(lead),
     lead,
   };
 }

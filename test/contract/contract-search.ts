@@ -65,6 +65,27 @@ export function searchContract(makeStore: MakeStore): void {
       assert.deepEqual(await find({ email: `nobody.${tag}@example.org` }), []);
     });
 
+    it('finds a lead by any of its numbers, once, with the other filters, and not once erased', async () => {
+      const source = await addSource(store(), 'praetorian');
+      const lead = async (fields: Parameters<typeof praetorianLead>[0], minute: number) => (await send(store(), source, [praetorianLead(fields)], at(minute))).items[0]!.leadId!;
+      const both = await lead({ id: 'led_both', phone: '(334) 555-0171 / (334) 555-0172' }, 300);
+      const second = await lead({ phone: '(334) 555-0172' }, 301);
+      const test = await lead({ phone: '(334) 555-0173 / (334) 555-0171', production: false }, 302);
+      const bySource = (phones: string[], more: Omit<LeadQuery, 'limit' | 'cursor' | 'phones' | 'sourceId'> = {}) => find({ phones, sourceId: source.id, ...more });
+      assert.deepEqual(await bySource(['+13345550172']), [second, both], 'an other phone finds the lead, as a phone does');
+      assert.deepEqual(await bySource(['+13345550171', '+13345550172']), [test, second, both], 'a lead matched by two numbers is listed once');
+      assert.deepEqual(await bySource(['+13345550171', '+13345550173'], { isTest: false }), [both]);
+      assert.deepEqual(await bySource(['+13345550171'], { isTest: true }), [test]);
+      assert.deepEqual(await bySource(['+13345550171'], { lastActivityUntil: at(301) }), [both]);
+      assert.deepEqual(await find({ phones: ['+13345550172'], sourceId: praetorian.id }), []);
+      // An update with a new number brings its own other phones: the old ones no longer find the lead.
+      await lead({ id: 'led_both', phone: '(334) 555-0174' }, 303);
+      assert.deepEqual(await bySource(['+13345550172']), [second]);
+      assert.deepEqual(await bySource(['+13345550174', '+13345550171']), [both, test]);
+      await store().eraseLead(second, { actor: 'admin', remoteAddress: null, requestedBy: null }, at(304));
+      assert.deepEqual(await bySource(['+13345550172']), [], 'an erased lead has no number left');
+    });
+
     it('filters test leads in or out, and lists both when not asked', async () => {
       assert.deepEqual(await find({ sourceId: praetorian.id, isTest: true }), [ids['test']]);
       assert.deepEqual(await find({ sourceId: praetorian.id, isTest: false }), [ids['plain'], ids['syntax']]);

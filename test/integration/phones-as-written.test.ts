@@ -44,6 +44,18 @@ describe('phones and e-mails as people write them, through each provider, the st
     assert.deepEqual([replaced.phone, replaced.otherPhones, replaced.phoneExtension], ['+919820099999', [], null]);
   });
 
+  it('GET /api/leads?phone= finds a lead by any of its numbers, each lead once, with the other filters', async () => {
+    const found = async (query: string) => (await t.api('GET', `/api/leads?${query}&sourceId=${sources.anarock.id}`)).json.items.map((l: any) => l.id);
+    // 810_002 has +919820054321 as an other phone, 810_010 had it until its number was replaced.
+    assert.deepEqual(await found('phone=98200%2054321'), [listedLeadId]);
+    assert.deepEqual(await found('phone=%2B91%209820054321&stage=new'), [listedLeadId]);
+    assert.deepEqual(await found('phone=9820054321&stage=qualified'), []);
+    assert.deepEqual(await found('phone=9820099999'), [leadIds[leadIds.length - 1]]);
+    const primary = (await t.api('GET', `/api/leads?phone=9820012345&sourceId=${sources.anarock.id}`)).json.items.map((l: any) => l.id);
+    assert.equal(new Set(primary).size, primary.length, 'each lead once');
+    assert.ok(primary.includes(listedLeadId));
+  });
+
   it("CasaYes: 00351 … from Portugal with a second number; Cloudflare's [email protected] stays raw, not an address", async () => {
     const lead = { ...fixtureJson('casayes', 'seed-lead.json'), SenderPhone: '00351 912 345 678, 919 111 222; 919111222' };
     const listed = await person(await t.hook(sources.casayes.webhookPath, lead, { token: sources.casayes.secret }));

@@ -1,7 +1,7 @@
 /**
  * What `leadhook store copy` moves from SQLite to PostgreSQL: every table of the store, its columns
  * and how each column's value is written on either side. The schemas are the final state of
- * migrations/sqlite/0001–0010 and migrations/postgres/0001–0002; a column or table either side has
+ * migrations/sqlite/0001–0014 and migrations/postgres/0001–0006; a column or table either side has
  * that is not listed here (a later migration) makes the copy refuse rather than drop it silently.
  */
 
@@ -87,6 +87,8 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
       ...text('doc'),
     ],
   },
+  // Every number of each lead, as `?phone=` finds it (sqlite 0014, postgres 0006).
+  { name: 'lead_phones', from: 'sqlite', key: ['lead_id', 'phone'], columns: text('lead_id', 'phone') },
   { name: 'lead_events', from: 'sqlite', key: ['source_id', 'idempotency_key'], columns: text('source_id', 'idempotency_key', 'lead_id', 'request_id', 'outcome') },
   {
     name: 'timeline',

@@ -31,6 +31,8 @@ export async function eraseLead(
   const before = leadFromDocument(row.doc);
   const { lead, fields } = redactLead(before);
   await c.query('UPDATE leads SET phone = NULL, email = NULL, search_text = $1, doc = $2 WHERE id = $3', [searchText(lead), JSON.stringify(lead), leadId]);
+  // Its numbers are no longer searched (migration 0006).
+  await c.query('DELETE FROM lead_phones WHERE lead_id = $1', [leadId]);
   const requests = await redactRequests(c, { leadId, providerLeadId: row.provider_lead_id, erasedAt: now });
   const erased: ErasedCounts = {
     leadFields: fields,

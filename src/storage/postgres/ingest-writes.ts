@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { IngestLookups, ItemPlan, StoredLead } from '../../ingest/item-plan.js';
+import type { IngestLookups, ItemPlan, LeadRowWrite, StoredLead } from '../../ingest/item-plan.js';
 import type { IngestJob } from '../port.js';
 import { leadFromDocument } from '../../core/stored-lead.js';
 
@@ -160,6 +160,7 @@ export async function writePlans(client: pg.PoolClient, plans: readonly ItemPlan
         rows.map((r) => JSON.stringify(r.lead)),
       ],
     });
+    await writeLeadPhones(client, rows);
   }
   const timeline = plans.flatMap((p) => p.timeline);
   if (timeline.length > 0) {
@@ -204,6 +205,29 @@ export async function writePlans(client: pg.PoolClient, plans: readonly ItemPlan
       values: [links.map((l) => l.leadId), links.map((l) => l.requestId)],
     });
   }
+}
+
+/**
+ * Replace the numbers of the written leads (`lead_phones`, migration 0006) by theirs, in two
+ * statements for the whole batch: the numbers a lead no longer has are deleted, its new ones added.
+ * An update that keeps the lead's numbers (the usual one) changes no row.
+ */
+async function writeLeadPhones(client: pg.PoolClient, rows: readonly Pick<LeadRowWrite, 'id' | 'phones'>[]): Promise<void> {
+  const ids = rows.map((r) => r.id);
+  const leadIds = rows.flatMap((r) => r.phones.map(() => r.id));
+  const phones = rows.flatMap((r) => r.phones);
+  await client.query({
+    name: 'lh_ingest_prune_lead_phones',
+    text: `DELETE FROM lead_phones lp WHERE lp.lead_id = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS k (l, p) WHERE k.l = lp.lead_id AND k.p = lp.phone)`,
+    values: [ids, leadIds, phones],
+  });
+  if (phones.length === 0) return;
+  await client.query({
+    name: 'lh_ingest_write_lead_phones',
+    text: `INSERT INTO lead_phones (lead_id, phone) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+    values: [leadIds, phones],
+  });
 }
 
 /** One `requests` row: a webhook as received, with what applying it decided (see planRequestRecord). */

@@ -35,7 +35,8 @@ export async function listLeads(q: pg.Pool, query: LeadQuery): Promise<Page<Lead
   const p = new Params();
   if (query.phones !== undefined) {
     if (query.phones.length === 0) return { items: [], nextCursor: null };
-    where.push(`phone = ANY(${p.add(query.phones)}::text[])`);
+    // Any of a lead's numbers (`lead_phones`, migration 0006): a lead matched by two is still one row.
+    where.push(`id IN (SELECT lead_id FROM lead_phones WHERE phone = ANY(${p.add(query.phones)}::text[]))`);
   }
   if (query.email !== undefined) where.push(`email = ${p.add(query.email)}`);
   if (query.stage !== undefined) where.push(`stage = ${p.add(query.stage)}`);

@@ -42,10 +42,14 @@ function executeItem(st: Statements, plan: ItemPlan, onChange: ((change: LeadCha
   st.beginItem.run();
   try {
     if (plan.leadWrite !== null) {
-      const { lead, isTest, ...columns } = plan.leadWrite.row;
+      const { lead, isTest, phones, ...columns } = plan.leadWrite.row;
       const params = { ...columns, isTest: isTest ? 1 : 0, doc: JSON.stringify(lead) };
       if (plan.leadWrite.kind === 'insert') st.insertLead.run(params);
       else st.updateLead.run(params);
+      // The numbers `?phone=` finds the lead by (migration 0014).
+      const numbers = JSON.stringify(phones);
+      if (plan.leadWrite.kind === 'update') st.deleteStaleLeadPhones.run(columns.id, numbers);
+      st.insertLeadPhones.run(columns.id, numbers);
     }
     for (const entry of plan.timeline) st.insertTimeline.run({ ...entry, data: JSON.stringify(entry.data) });
     const l = plan.ledger;

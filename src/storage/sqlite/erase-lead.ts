@@ -14,8 +14,8 @@ import { searchText, toLead } from './rows.js';
  * caller's write transaction, so nothing is ever half-erased. Every copy leadhook holds is redacted
  * (core/erasure.ts says what is personal, core/erasure-rows.ts how each row changes):
  *
- * - the lead document, its phone and e-mail columns and its `q` search text (the trigram index
- *   follows through its triggers, migration 0004);
+ * - the lead document, its phone and e-mail columns, its numbers (`lead_phones`, migration 0014) and
+ *   its `q` search text (the trigram index follows through its triggers, migration 0004);
  * - its timeline entries' text and data;
  * - every stored request that carried it (`lead_requests`, migration 0010): the body and LeadPro's
  *   claims are replaced by a redacted copy (ingest/redact-body.ts); `body_sha256` stays, so a retry
@@ -48,6 +48,8 @@ export function eraseLead(
   const before = toLead(row.doc);
   const { lead, fields } = redactLead(before);
   db.prepare('UPDATE leads SET phone = NULL, email = NULL, search_text = ?, doc = ? WHERE id = ?').run(searchText(lead), JSON.stringify(lead), leadId);
+  // Its numbers are no longer searched (migration 0014).
+  db.prepare('DELETE FROM lead_phones WHERE lead_id = ?').run(leadId);
   const ref: ErasedLeadRef = { leadId, providerLeadId: row.provider_lead_id, erasedAt: now };
   const requests = redactRequests(db, ref);
   const erased: ErasedCounts = {

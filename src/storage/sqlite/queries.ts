@@ -11,7 +11,10 @@ export function listLeads(db: Database.Database, query: LeadQuery): Page<Lead> {
   let from = 'leads';
   if (query.phones !== undefined) {
     if (query.phones.length === 0) return { items: [], nextCursor: null };
-    where.push(`phone IN (${query.phones.map(() => '?').join(', ')})`);
+    // Any of a lead's numbers (`lead_phones`, migration 0014): its index gives the few matching leads,
+    // each once (DISTINCT), read by key; CROSS JOIN keeps them the outer loop, as the `q` candidates below.
+    from = `(SELECT DISTINCT lead_id FROM lead_phones WHERE phone IN (${query.phones.map(() => '?').join(', ')})) AS matched
+            CROSS JOIN leads ON leads.id = matched.lead_id`;
     params.push(...query.phones);
   }
   if (query.email !== undefined) where.push('email = ?'), params.push(query.email);

@@ -60,6 +60,10 @@ export function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
     selectLead: db.prepare('SELECT doc FROM leads WHERE id = ?'),
+    // A lead's numbers (migration 0014), replaced by those of each write: the ones it no longer has
+    // deleted, the new ones added (a JSON array of E.164 numbers).
+    deleteStaleLeadPhones: db.prepare('DELETE FROM lead_phones WHERE lead_id = ? AND phone NOT IN (SELECT value FROM json_each(?))'),
+    insertLeadPhones: db.prepare('INSERT OR IGNORE INTO lead_phones (lead_id, phone) SELECT ?, value FROM json_each(?)'),
     // Erasure (migration 0010): which requests carry a lead, and webhooks held for an erased lead.
     insertLeadRequest: db.prepare('INSERT OR IGNORE INTO lead_requests (lead_id, request_id) VALUES (?, ?)'),
     selectHoldingErasure: db.prepare('SELECT erased_at FROM lead_erasures WHERE lead_id = ? AND hold_lifted_at IS NULL').pluck(),
