@@ -23,6 +23,15 @@ export interface RuleJob {
   payload: string | null;
 }
 
+/**
+ * Whether a destination's rule decides if an event of `type` is sent. An erasure notice
+ * (`lead.erased`) is never filtered: a rule cannot tell from the erased lead whether an earlier event
+ * reached the destination, and a notice held back would leave the person's data there.
+ */
+export function isFilteredByRule(type: string): boolean {
+  return type !== 'lead.erased';
+}
+
 /** Compiled rules kept for reuse, least recently used out. */
 const CACHE_SIZE = 128;
 const compiled = new Map<string, CompiledFilter | string>();

@@ -3,6 +3,7 @@ import { decideAfterAttempt } from '../core/retry-policy.js';
 import type { AttemptDecision, ClaimedDelivery, DeliveryStore } from '../storage/delivery-port.js';
 import type { AttemptSender } from './attempt.js';
 import { ThreadRuleEvaluator, type RuleEvaluator } from './rule-evaluator.js';
+import { isFilteredByRule } from './rule-job.js';
 import type { AttemptResult } from './sender.js';
 import { SlotShares } from './slot-shares.js';
 import { ThreadSender } from './thread-sender.js';
@@ -324,9 +325,7 @@ export class DeliveryWorker {
    * budget), or null to send it. Evaluated on the rule thread, never here.
    */
   private async ruleRefusal(c: ClaimedDelivery): Promise<RuleRefusal | null> {
-    // An erasure notice is never filtered: the rule cannot tell from the erased lead whether an earlier
-    // event reached this destination, and a notice held back would leave the person's data there.
-    if (c.rule === undefined || c.delivery.eventType === 'lead.erased') return null;
+    if (c.rule === undefined || !isFilteredByRule(c.delivery.eventType)) return null;
     const verdict = await this.rules.evaluate({ expression: c.rule.expression, eventBody: c.body, payload: c.rule.payload });
     if (verdict.matched) return null;
     return verdict.error === undefined

@@ -169,6 +169,9 @@ describe('erasing a person’s personal data', () => {
     for (const r of ruledRx.received) assert.deepEqual(personalIn(r.body), [], r.body);
     const ruledDeliveries = (await t.api('GET', `/api/deliveries?destinationId=${ruled.id}&limit=100`)).json.items as { eventType: string; status: string }[];
     assert.ok(ruledDeliveries.every((d) => (d.eventType === 'lead.erased') === (d.status !== 'filtered')), JSON.stringify(ruledDeliveries));
+    // Trying that filter says what the worker does: every lead.erased would be sent.
+    const trial = (await t.api('POST', '/api/destinations/try-filter', { filter: 'lead.person.fullName == "nobody is called this"', events: ['lead.erased'] })).json;
+    assert.ok(trial.items.length >= 2 && trial.items.every((i: { matched: boolean }) => i.matched), JSON.stringify(trial));
 
     const noErasure = (await t.api('GET', `/api/deliveries?destinationId=${unsubscribed.id}&limit=100`)).json.items as { eventType: string }[];
     assert.ok(noErasure.length >= 3 && !noErasure.some((d) => d.eventType === 'lead.erased'), 'a destination not subscribed to lead.erased is not told');

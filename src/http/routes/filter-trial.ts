@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildEvent, EVENT_TYPES, type EventType } from '../../core/lead-events.js';
 import type { Lead } from '../../core/lead.js';
 import type { RuleEvaluator } from '../../delivery/rule-evaluator.js';
+import type { FilterEvaluation } from '../../delivery/rule-filter.js';
+import { isFilteredByRule } from '../../delivery/rule-job.js';
 import type { RecentEvent } from '../../storage/console-port.js';
 import type { Store } from '../../storage/port.js';
 import { answer, operation } from '../openapi-schemas.js';
@@ -114,7 +116,10 @@ export function filterTrialRoutes(app: FastifyInstance, store: Store, rules: Rul
         const query = { limit, includeTest, ...(b.sourceIds === undefined ? {} : { sourceIds: b.sourceIds }) };
         events.push(...(await sampleEvents(store, query, new Set(stored.map((e) => e.leadId)), limit - events.length)));
       }
-      const verdicts = await Promise.all(events.map((e) => rules.evaluate({ expression, eventBody: e.body, payload: e.payload })));
+      // As the worker decides: an event its rule does not filter (lead.erased) would be sent.
+      const verdicts = await Promise.all(
+        events.map((e) => (isFilteredByRule(e.type) ? rules.evaluate({ expression, eventBody: e.body, payload: e.payload }) : Promise.resolve<FilterEvaluation>({ matched: true }))),
+      );
       return {
         items: events.map((e, i) => ({
           eventId: e.id,
